@@ -10,8 +10,10 @@ export type Channel = (typeof CHANNELS)[number];
 /** Channels whose same-day refunds must be for the full amount (card schemes). */
 export const CARD_CHANNELS: readonly Channel[] = ['card_payment', 'unionpay_card', 'amex_card'];
 
+import type { SupportedCurrency } from '../money/index.js';
+
 /** ISO 4217 code; the ECR terminal settles in HKD. */
-export type Currency = 'HKD';
+export type Currency = SupportedCurrency;
 
 /** A payment to take on the terminal. */
 export interface PayRequest {

@@ -1,0 +1,163 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { parseMajorAmount } from '../money/index.js';
+import { CHANNELS } from '../terminal/types.js';
+
+/** Raised for anything wrong on the command line; printed with the usage text. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const COMMANDS = ['pay', 'refund', 'query', 'cancel', 'print-receipt', 'print-summary'] as const;
+export type Command = (typeof COMMANDS)[number];
+
+export const USAGE = `Usage: qfpay-ecr <command> [options]
+
+Commands:
+  pay            --amount 12.50 --channel card_payment [--out-trade-no REF]
+  refund         --syssn SYSSN [--amount 5.00]          (whole refundable amount when omitted)
+  query          --out-trade-no REF | --syssn SYSSN
+  cancel         abandon the payment/refund screen open on the terminal (5001)
+  print-receipt  --syssn SYSSN
+  print-summary
+
+Terminal options (flags win over environment variables):
+  --terminal HOST[:PORT]   terminal IP, port 9001 by default     (QFPAY_TERMINAL)
+  --pos-key KEY            the terminal's POS-KEY                (QFPAY_POS_KEY; prefer the variable:
+                           command lines are visible to other users)
+  --ca PATH                CA that signed the terminal's certificate; QFPay's ca3.crt by default (QFPAY_CA)
+  --pin-ca SHA256          trust a CA other than QFPay's by its SHA-256 fingerprint (QFPAY_CA_PIN)
+  --http                   plain HTTP instead of HTTPS (only for terminals without HTTPS)
+  --resolve-deadline SEC   how long to keep querying an unanswered payment (default 120)
+  --json                   print the result as JSON on stdout
+  -h, --help
+
+Channels: ${CHANNELS.join(', ')}
+Exit codes: 0 approved/done, 3 declined, 4 cancelled, 5 failed, 6 unknown (check with query),
+            7 not found, 2 usage or configuration error, 1 unexpected error.`;
+
+const channelSchema = z.enum(CHANNELS, { error: () => `--channel must be one of: ${CHANNELS.join(', ')}` });
+const refSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'references are 1-64 characters of A-Z a-z 0-9 _ -');
+
+const terminalSchema = z.object({
+  host: z.string().min(1, 'give the terminal address with --terminal or QFPAY_TERMINAL'),
+  port: z.number().int().min(1).max(65535),
+  posKey: z.string().min(1, 'give the POS-KEY with QFPAY_POS_KEY (or --pos-key)'),
+  ca: z.string().optional(),
+  pin: z.string().optional(),
+  http: z.boolean(),
+  resolveDeadlineMs: z.number().int().positive(),
+  json: z.boolean(),
+});
+export type TerminalArgs = z.infer<typeof terminalSchema>;
+
+export type CliRequest =
+  | { command: 'help' }
+  | ({ command: 'pay'; amountMinor: number; channel: (typeof CHANNELS)[number]; outTradeNo?: string } & TerminalArgs)
+  | ({ command: 'refund'; syssn: string; amountMinor?: number } & TerminalArgs)
+  | ({ command: 'query'; outTradeNo?: string; syssn?: string } & TerminalArgs)
+  | ({ command: 'cancel' } & TerminalArgs)
+  | ({ command: 'print-receipt'; syssn: string } & TerminalArgs)
+  | ({ command: 'print-summary' } & TerminalArgs);
+
+/** Parses argv (without node and script) and the environment into one validated request. */
+export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRequest {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        terminal: { type: 'string' },
+        'pos-key': { type: 'string' },
+        ca: { type: 'string' },
+        'pin-ca': { type: 'string' },
+        http: { type: 'boolean' },
+        'resolve-deadline': { type: 'string' },
+        json: { type: 'boolean' },
+        amount: { type: 'string' },
+        channel: { type: 'string' },
+        'out-trade-no': { type: 'string' },
+        syssn: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) return { command: 'help' };
+  if (positionals.length > 1) throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`);
+  const command = positionals[0] as string;
+  if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}"`);
+
+  const [host, portText] = splitHostPort(values.terminal ?? env.QFPAY_TERMINAL ?? '');
+  const deadlineText = values['resolve-deadline'] ?? '120';
+  const deadlineSec = Number(deadlineText);
+  if (!Number.isFinite(deadlineSec) || deadlineSec <= 0) throw new UsageError('--resolve-deadline must be a positive number of seconds');
+  const terminal = check(terminalSchema, {
+    host,
+    port: portText === undefined ? 9001 : Number(portText),
+    posKey: values['pos-key'] ?? env.QFPAY_POS_KEY ?? '',
+    ca: values.ca ?? env.QFPAY_CA,
+    pin: values['pin-ca'] ?? env.QFPAY_CA_PIN,
+    http: values.http ?? false,
+    resolveDeadlineMs: Math.round(deadlineSec * 1000),
+    json: values.json ?? false,
+  });
+  const amountMinor = values.amount === undefined ? undefined : parseAmount(values.amount);
+
+  switch (command as Command) {
+    case 'pay': {
+      if (amountMinor === undefined) throw new UsageError('pay needs --amount, e.g. --amount 12.50');
+      if (values.channel === undefined) throw new UsageError('pay needs --channel, e.g. --channel card_payment');
+      const channel = check(channelSchema, values.channel);
+      const outTradeNo = values['out-trade-no'] === undefined ? undefined : check(refSchema, values['out-trade-no']);
+      return { command: 'pay', amountMinor, channel, ...(outTradeNo ? { outTradeNo } : {}), ...terminal };
+    }
+    case 'refund':
+      return { command: 'refund', syssn: requireSyssn(values.syssn, 'refund'), ...(amountMinor !== undefined ? { amountMinor } : {}), ...terminal };
+    case 'query': {
+      const outTradeNo = values['out-trade-no'];
+      const syssn = values.syssn;
+      if ((outTradeNo === undefined) === (syssn === undefined)) throw new UsageError('query needs exactly one of --out-trade-no or --syssn');
+      return outTradeNo !== undefined
+        ? { command: 'query', outTradeNo: check(refSchema, outTradeNo), ...terminal }
+        : { command: 'query', syssn: check(refSchema, syssn as string), ...terminal };
+    }
+    case 'cancel':
+      return { command: 'cancel', ...terminal };
+    case 'print-receipt':
+      return { command: 'print-receipt', syssn: requireSyssn(values.syssn, 'print-receipt'), ...terminal };
+    case 'print-summary':
+      return { command: 'print-summary', ...terminal };
+  }
+}
+
+function splitHostPort(text: string): [string, string | undefined] {
+  const match = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(text.trim());
+  if (!match) throw new UsageError(`--terminal ${JSON.stringify(text)} is not HOST or HOST:PORT`);
+  return [match[1] ?? '', match[2]];
+}
+
+function parseAmount(text: string): number {
+  try {
+    return parseMajorAmount(text);
+  } catch (err) {
+    throw new UsageError(`--amount: ${(err as Error).message}`);
+  }
+}
+
+function requireSyssn(value: string | undefined, command: string): string {
+  if (value === undefined) throw new UsageError(`${command} needs --syssn (the QFPay transaction id of the payment)`);
+  return check(refSchema, value);
+}
+
+function check<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new UsageError(result.error.issues.map((issue) => issue.message).join('; '));
+  }
+  return result.data;
+}

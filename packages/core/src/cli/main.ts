@@ -1,0 +1,112 @@
+/**
+ * `qfpay-ecr`: take a payment, refund, query, cancel or print on a QFPay terminal from a shell.
+ * Results go to stdout (text or --json); live progress goes to stderr; the exit code says the outcome.
+ */
+import { QfpayEcrError } from '../errors.js';
+import { QFPayTerminal } from '../terminal/index.js';
+import type { TransactionOutcome } from '../terminal/types.js';
+import { parseCli, UsageError, USAGE, type CliRequest } from './args.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { describeCancel, describeOutcome, describeQuery, describeStage } from './render.js';
+
+type Io = { out: (text: string) => void; err: (text: string) => void };
+
+/** Runs one command and returns the exit code (the bin wrapper calls process.exit with it). */
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  let request: CliRequest;
+  try {
+    request = parseCli(argv, env);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof QfpayEcrError) {
+      io.err(`qfpay-ecr: ${err.message}\n\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  if (request.command === 'help') {
+    io.out(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  let terminal: QFPayTerminal;
+  try {
+    terminal = new QFPayTerminal({
+      host: request.host,
+      port: request.port,
+      protocol: request.http ? 'http' : 'https',
+      posKey: request.posKey,
+      ...(request.ca !== undefined ? { ca: request.ca } : {}),
+      ...(request.pin !== undefined ? { pinnedCaFingerprint256: request.pin } : {}),
+      resolve: { deadlineMs: request.resolveDeadlineMs },
+    });
+  } catch (err) {
+    if (err instanceof QfpayEcrError) {
+      io.err(`qfpay-ecr: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  const print = (json: unknown, text: string) => io.out(request.command !== 'help' && request.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+  try {
+    switch (request.command) {
+      case 'pay':
+      case 'refund': {
+        terminal.on('progress', (event) => io.err(`${describeStage(event.stage)}\n`));
+        const stopOnInterrupt = cancelOnInterrupt(terminal, io);
+        let outcome: TransactionOutcome;
+        try {
+          outcome =
+            request.command === 'pay'
+              ? await terminal.pay({ amountMinor: request.amountMinor, channel: request.channel, ...(request.outTradeNo ? { outTradeNo: request.outTradeNo } : {}) })
+              : await terminal.refund({ syssn: request.syssn, ...(request.amountMinor !== undefined ? { amountMinor: request.amountMinor } : {}) });
+        } finally {
+          stopOnInterrupt();
+        }
+        print(outcome, describeOutcome(outcome));
+        return exitCodeFor(outcome.status);
+      }
+      case 'query': {
+        const result = await terminal.query(request.outTradeNo !== undefined ? { outTradeNo: request.outTradeNo } : { syssn: request.syssn as string });
+        print(result, describeQuery(result));
+        return result.found ? EXIT.ok : EXIT.notFound;
+      }
+      case 'cancel': {
+        const result = await terminal.cancel({ evenIfIdle: true });
+        print(result, describeCancel(result));
+        return EXIT.ok;
+      }
+      case 'print-receipt':
+        await terminal.printReceipt(request.syssn);
+        print({ printed: 'receipt', syssn: request.syssn }, `Receipt for ${request.syssn} sent to the terminal's printer.`);
+        return EXIT.ok;
+      case 'print-summary':
+        await terminal.printSummary();
+        print({ printed: 'summary' }, "Transaction summary sent to the terminal's printer.");
+        return EXIT.ok;
+    }
+  } catch (err) {
+    if (err instanceof QfpayEcrError) {
+      io.err(`qfpay-ecr: ${err.message}\n`);
+      return EXIT.failed;
+    }
+    throw err;
+  } finally {
+    await terminal.close();
+  }
+}
+
+/** First Ctrl-C asks the terminal to cancel the open screen; the outcome is still awaited and printed. */
+function cancelOnInterrupt(terminal: QFPayTerminal, io: Io): () => void {
+  let asked = false;
+  const onSignal = () => {
+    if (asked) return;
+    asked = true;
+    io.err('Cancelling on the terminal…\n');
+    terminal.cancel().catch((err: unknown) => io.err(`Cancel failed: ${(err as Error).message}\n`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}

@@ -1,4 +1,6 @@
 export * from './errors.js';
 export * from './protocol/index.js';
 export * from './money/index.js';
+export * from './notify/index.js';
+export * from './reference/index.js';
 export * from './terminal/index.js';

@@ -1,7 +1,7 @@
 import { DecodeError } from '../errors.js';
 import { decryptFromBase64, encryptToBase64 } from './cipher.js';
 import { digestFormatted } from './digest.js';
-import { formatContent, parseFormattedContent, type WireContent } from './format.js';
+import { formatContent, parseFormattedContent, setOwn, type WireContent } from './format.js';
 
 /**
  * The request envelope as Odoo's working client sends it: unquoted keys, one space after the
@@ -68,8 +68,8 @@ function decodePlainEnvelope(outer: unknown, posKey: string): DecodedRequest {
   }
   const content: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(parsedContent)) {
-    if (typeof v === 'string' || typeof v === 'number') content[k] = v;
-    else if (v === null) content[k] = '';
+    if (typeof v === 'string' || typeof v === 'number') setOwn(content, k, v);
+    else if (v === null) setOwn(content, k, '');
     else throw new DecodeError('DECODE_BAD_ENVELOPE', `content value of "${k}" is not a string or number`, 'send flat content');
   }
   const formatted = formatContent(content);

@@ -104,10 +104,15 @@ export function isPendingTransactionCode(code: string): boolean {
 
 /** Classifies an outer code; codes outside the table are `unrecognised`. */
 export function classifyOuterCode(code: string): CodeInfo {
-  return OUTER_CODES[code] ?? { meaning: `unrecognised ECR code ${code}`, kind: 'unrecognised' };
+  return lookup(OUTER_CODES, code) ?? { meaning: `unrecognised ECR code ${code}`, kind: 'unrecognised' };
 }
 
 /** Classifies a transaction code; codes outside the table are `unrecognised`. */
 export function classifyTransactionCode(code: string): CodeInfo {
-  return TRANSACTION_CODES[code] ?? { meaning: `unrecognised transaction code ${code}`, kind: 'unrecognised' };
+  return lookup(TRANSACTION_CODES, code) ?? { meaning: `unrecognised transaction code ${code}`, kind: 'unrecognised' };
+}
+
+// Own properties only: a code such as "constructor" from a garbled reply must not hit Object.prototype.
+function lookup(table: Readonly<Record<string, CodeInfo>>, code: string): CodeInfo | undefined {
+  return Object.prototype.hasOwnProperty.call(table, code) ? table[code] : undefined;
 }

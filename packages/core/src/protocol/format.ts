@@ -83,9 +83,17 @@ export function parseFormattedContent(text: string): Record<string, string | num
       next = end;
     }
     if (Object.prototype.hasOwnProperty.call(out, key)) throw bad(`duplicate key ${key}`);
-    out[key] = value;
+    setOwn(out, key, value);
     if (next < inner.length && inner[next] !== ',') throw bad(`expected "," after ${key}`);
     i = next + 1;
   }
   return out;
+}
+
+/**
+ * Plain assignment would treat a `__proto__` key as the prototype setter and silently drop it;
+ * defining the property keeps every key the sender formatted.
+ */
+export function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -4,3 +4,5 @@ export { aesKeyFromPosKey, decryptFromBase64, encryptToBase64, ECR_IV } from './
 export { buildEnvelope, decodeRequestBody, encodeRequestBody, type DecodedRequest } from './codec.js';
 export { decodeResponseBody, encodeResponseBody, type DecodedResponse, type EncodeResponseOptions } from './response.js';
 export * from './codes.js';
+export * from './schemas.js';
+export { isCardField, looksLikePan, maskCardFields, maskPan } from './pan.js';

@@ -87,8 +87,11 @@ export function encodeResponseBody(
   return options.posKey ? JSON.stringify(encryptToBase64(json, options.posKey)) : json;
 }
 
+// Only scalars become text: String() on a JSON object such as {"toString":1} throws a TypeError,
+// and a reply must only ever fail with DecodeError.
 function text(value: unknown): string {
-  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }
 
 function safeJson(textValue: string): unknown {

@@ -6,6 +6,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
     '^@qfpay-ecr/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@qfpay-ecr/core/browser$': '<rootDir>/packages/core/src/browser.ts',
     '^@qfpay-ecr/([a-z-]+)/([a-z-]+)$': '<rootDir>/packages/$1/src/$2/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -45,12 +45,14 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     }
     throw err;
   }
-  const print = (json: unknown, text: string) => io.out(request.command !== 'help' && request.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+  const asJson = request.json;
+  const print = (json: unknown, text: string) => io.out(asJson ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
   try {
     switch (request.command) {
       case 'pay':
       case 'refund': {
-        terminal.on('progress', (event) => io.err(`${describeStage(event.stage)}\n`));
+        // 'queued' is emitted for every call; only worth saying when something else holds the terminal.
+        terminal.on('progress', (event) => event.stage !== 'queued' && io.err(`${describeStage(event.stage)}\n`));
         const stopOnInterrupt = cancelOnInterrupt(terminal, io);
         let outcome: TransactionOutcome;
         try {

@@ -2,7 +2,7 @@ import { formatDisplay } from '../money/index.js';
 import type { CancelResult, ProgressStage, QueryResult, TransactionOutcome } from '../terminal/types.js';
 
 const STAGE_TEXT: Record<ProgressStage, string> = {
-  queued: 'Queued behind another transaction…',
+  queued: 'Waiting for the terminal to be free…',
   sent: 'Sent to the terminal…',
   waiting_customer: 'Waiting for the customer on the terminal (Ctrl-C cancels)…',
   resolving: 'No clear answer: asking the terminal what happened…',

@@ -105,6 +105,16 @@ export type CancelResult =
   /** Too late: the open request had already been approved. */
   | { status: 'too_late'; outcome: TransactionOutcome };
 
+/** Options of `cancel()`. */
+export interface CancelOptions {
+  /**
+   * Send the 5001 even when this instance has no payment/refund in flight (e.g. a screen opened
+   * by another process, as the CLI does). The result is then `requested` at best.
+   */
+  evenIfIdle?: boolean;
+  signal?: AbortSignal;
+}
+
 /** A transaction as the terminal's book (4001) reports it. */
 export type QueryResult =
   | { found: false; codes: OutcomeCodes }
@@ -144,7 +154,7 @@ export interface PaymentTerminal extends TerminalEventSource {
   pay(request: PayRequest): Promise<TransactionOutcome>;
   refund(request: RefundRequest): Promise<TransactionOutcome>;
   /** Asks the terminal to abandon the open payment/refund screen (5001). */
-  cancel(): Promise<CancelResult>;
+  cancel(options?: CancelOptions): Promise<CancelResult>;
   query(request: QueryRequest): Promise<QueryResult>;
   printReceipt(syssn: string, options?: { signal?: AbortSignal }): Promise<void>;
   printSummary(options?: { signal?: AbortSignal }): Promise<void>;

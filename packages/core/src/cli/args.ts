@@ -100,8 +100,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
     host,
     port: portText === undefined ? 9001 : Number(portText),
     posKey: values['pos-key'] ?? env.QFPAY_POS_KEY ?? '',
-    ca: values.ca ?? env.QFPAY_CA,
-    pin: values['pin-ca'] ?? env.QFPAY_CA_PIN,
+    ca: nonEmpty(values.ca ?? env.QFPAY_CA),
+    pin: nonEmpty(values['pin-ca'] ?? env.QFPAY_CA_PIN),
     http: values.http ?? false,
     resolveDeadlineMs: Math.round(deadlineSec * 1000),
     json: values.json ?? false,
@@ -133,6 +133,11 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
     case 'print-summary':
       return { command: 'print-summary', ...terminal };
   }
+}
+
+// An exported-but-empty variable means "not set", as shells make it easy to leave one blank.
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
 }
 
 function splitHostPort(text: string): [string, string | undefined] {

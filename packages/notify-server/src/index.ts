@@ -38,3 +38,4 @@ export {
   type StoreKind,
   type StoredNotification,
 } from './store/types.js';
+export * from './bridge/index.js';

@@ -1,0 +1,3 @@
+from . import pos_payment_method
+from . import pos_session
+from . import qfpay_notification

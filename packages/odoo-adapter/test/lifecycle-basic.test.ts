@@ -1,0 +1,161 @@
+/**
+ * The Odoo payment screen (faithful harness) driving the adapter against the simulator, for each
+ * of the three payment-interface generations: approve, decline, customer cancel, cashier cancel
+ * (confirmed and not confirmed), terminal unreachable.
+ */
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { decodeOdooOutTradeNo } from '@qfpay-ecr/core';
+import { METHOD_ID, POS_KEY, NOTIFY_KEY, SESSION_ID, startRig, waitFor, type Rig } from './support/rig.js';
+import type { Gen, HarnessLine } from './support/odoo-harness.js';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  if (rig) {
+    const everything = JSON.stringify({ logs: rig.logs, alerts: rig.pos.alerts, storage: rig.storage.dump() });
+    expect(everything).not.toContain(POS_KEY);
+    expect(everything).not.toContain(NOTIFY_KEY);
+    await rig.close();
+  }
+  rig = undefined;
+});
+
+/** Adds a line for `amount` and sends it the way the generation does (17: Send button; 18/19: fast payments). */
+function pay(r: Rig, amount: number): HarnessLine {
+  const line = r.screen.addPaymentLine(METHOD_ID, amount);
+  if (!line) throw new Error('line refused');
+  if (r.pos.gen === 17) {
+    expect(line.payment_status).toBe('pending');
+    void r.screen.sendPaymentRequest(line);
+  }
+  return line;
+}
+
+const GENS: Gen[] = [17, 18, 19];
+
+describe.each(GENS)('Odoo %i payment screen against the simulator', (gen) => {
+  it('approves: waitingCard while the terminal has it, then done with the transaction details', async () => {
+    rig = await startRig({ gen, customer: { action: 'approve', afterMs: 80, card: { scheme: 'VISA', masked: '476173******0119' } } });
+    rig.pos.newOrder(12.5);
+    const line = pay(rig, 12.5);
+    expect(await rig.settled(line)).toBe(true);
+
+    expect(line.payment_status).toBe('done');
+    expect(line.history).toEqual(['pending', 'waiting', 'waitingCard', 'done']);
+    const [book] = rig.sim.transactions();
+    expect(book?.respcd).toBe('0000');
+    expect(line.transaction_id).toBe(book?.syssn);
+    expect(line.payment_ref_no).toBe(book?.chnlsn);
+    expect(line.card_type).toBe('VISA');
+    expect(line.ticket).toContain('476173******0119');
+    expect(line.ticket).toContain(`Transaction: ${book?.syssn}`);
+    expect(line.can_be_reversed).toBe(true);
+    expect(rig.pos.paymentTerminalInProgress).toBe(false);
+    expect(rig.pos.alerts).toEqual([]);
+
+    // pos_qfpay's reference: <line uuid>--<session>--<method>; 17 lines have no uuid, so one is made.
+    const refs = rig.paymentRefs();
+    expect(refs).toHaveLength(1);
+    const parts = decodeOdooOutTradeNo(refs[0] as string);
+    expect(parts).toMatchObject({ sessionId: SESSION_ID, paymentMethodId: METHOD_ID });
+    if (gen !== 17) expect(parts?.lineUuid).toBe(line.uuid);
+    expect(rig.sim.paymentRequestCount(refs[0] as string)).toBe(1);
+    expect(rig.sim.requests()[0]?.content).toMatchObject({ func_type: 1001, amt: 12.5, channel: 'card_payment' });
+
+    // The notification arrives too, over the bus: a duplicate, silently ignored.
+    await waitFor(() => rig!.notifications.length >= 1, 'notification delivered');
+    expect(line.payment_status).toBe('done');
+    expect(rig.pos.alerts).toEqual([]);
+    expect(rig.screen.validateOrder()).toMatchObject({ ok: true, kept: [line] });
+  });
+
+  it('declines: retry with the reason, then a retry takes a fresh reference and succeeds', async () => {
+    rig = await startRig({ gen, customer: { action: 'decline', code: '1201', afterMs: 30 } });
+    rig.pos.newOrder(30);
+    const line = pay(rig, 30);
+    expect(await rig.settled(line)).toBe(false);
+    expect(line.payment_status).toBe('retry');
+    expect(rig.pos.paymentTerminalInProgress).toBe(false);
+    expect(rig.pos.alerts).toHaveLength(1);
+    expect(rig.pos.alerts[0]).toMatchObject({ title: 'QFPay Error' });
+    expect(rig.pos.alerts[0]?.message).toContain('QFPay payment failed. Please try again or use a different payment method.');
+    expect(rig.pos.alerts[0]?.message).toContain('insufficient balance');
+    expect(rig.screen.validateOrder().ok).toBe(false);
+
+    rig.sim.setCustomer({ action: 'approve', afterMs: 30 });
+    expect(await rig.screen.sendPaymentRequest(line)).toBe(true);
+    expect(line.payment_status).toBe('done');
+    const refs = rig.paymentRefs();
+    expect(refs).toHaveLength(2);
+    expect(new Set(refs).size).toBe(2);
+    for (const ref of refs) expect(rig.sim.paymentRequestCount(ref)).toBe(1);
+  });
+
+  it('customer cancels on the terminal: retry, silently (as Odoo does on 6001)', async () => {
+    rig = await startRig({ gen, customer: { action: 'cancel', afterMs: 30 } });
+    rig.pos.newOrder(8);
+    const line = pay(rig, 8);
+    expect(await rig.settled(line)).toBe(false);
+    expect(line.history).toContain('waitingCard');
+    expect(line.payment_status).toBe('retry');
+    expect(rig.pos.alerts).toEqual([]);
+    expect(rig.sim.transactions()).toEqual([]);
+  });
+
+  it('cashier cancel, confirmed by the terminal: retry, nothing charged, flag cleared', async () => {
+    rig = await startRig({ gen, customer: { action: 'manual' } });
+    rig.pos.newOrder(15);
+    const line = pay(rig, 15);
+    await rig.sim.waitForScreen();
+    await waitFor(() => line.payment_status === 'waitingCard', 'waitingCard');
+    expect(rig.screen.editAmount(line, 99)).toBe(false); // amounts are locked while the terminal has it
+
+    expect(await rig.screen.sendPaymentCancel(line)).toBe(true);
+    expect(line.payment_status).toBe('retry');
+    expect(await rig.settled(line)).toBe(false);
+    expect(line.payment_status).toBe('retry');
+    expect(line.history.slice(-3)).toEqual(['waitingCancel', 'retry', 'retry']);
+    expect(rig.pos.paymentTerminalInProgress).toBe(false);
+    expect(rig.sim.screen()).toBeNull();
+    expect(rig.sim.transactions()).toEqual([]);
+    expect(rig.pos.alerts).toEqual([]);
+  });
+
+  it('cashier cancel NOT confirmed: back to waitingCard, told so, and a later approval still lands', async () => {
+    rig = await startRig({ gen, customer: { action: 'manual' }, terminal: { cancelWaitMs: 300 } });
+    rig.pos.newOrder(20);
+    const line = pay(rig, 20);
+    await rig.sim.waitForScreen();
+    await waitFor(() => line.payment_status === 'waitingCard', 'waitingCard');
+
+    rig.sim.injectFault({ kind: 'drop-before' }); // the 5001 never reaches the terminal
+    expect(await rig.screen.sendPaymentCancel(line)).toBe(false);
+    expect(line.payment_status).toBe('waitingCard');
+    expect(rig.pos.alerts.at(-1)?.message).toMatch(/not confirmed the cancellation|Could not cancel/);
+    expect(rig.sim.screen()).not.toBeNull();
+
+    rig.sim.customer.approve();
+    expect(await rig.settled(line)).toBe(true);
+    expect(line.payment_status).toBe('done');
+    expect(line.transaction_id).toBe(rig.sim.transactions()[0]?.syssn);
+    expect(rig.pos.paymentTerminalInProgress).toBe(false);
+  });
+
+  it('terminal unreachable: retry at once with the network hint, nothing sent', async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    rig = await startRig({ gen, terminal: { port } });
+    rig.pos.newOrder(10);
+    const line = pay(rig, 10);
+    expect(await rig.settled(line)).toBe(false);
+    expect(line.payment_status).toBe('retry');
+    expect(rig.pos.alerts).toHaveLength(1);
+    expect(rig.pos.alerts[0]?.message).toContain('Cannot reach the QFPay terminal. Nothing was charged.');
+    expect(rig.pos.alerts[0]?.message).toMatch(/POS IP|ECR Status|network/);
+    expect(rig.pos.paymentTerminalInProgress).toBe(false);
+    expect(rig.sim.requests()).toEqual([]);
+  });
+});

@@ -7,3 +7,4 @@ export * from './notify/index.js';
 export * from './reference/index.js';
 export * from './transport/index.js';
 export * from './terminal/index.js';
+export * from './doctor/index.js';

@@ -8,7 +8,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const COMMANDS = ['pay', 'refund', 'query', 'cancel', 'print-receipt', 'print-summary'] as const;
+export const COMMANDS = ['pay', 'refund', 'query', 'cancel', 'print-receipt', 'print-summary', 'doctor'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const USAGE = `Usage: qfpay-ecr <command> [options]
@@ -20,6 +20,8 @@ Commands:
   cancel         abandon the payment/refund screen open on the terminal (5001)
   print-receipt  --syssn SYSSN
   print-summary
+  doctor         check the shop's HTTPS setup: CA file and fingerprints, terminal reachable, TLS,
+                 HTTPS answering, POS-KEY accepted, notify URL (see Doctor options); exit 5 = a check failed
 
 Terminal options (flags win over environment variables):
   --terminal HOST[:PORT]   terminal IP, port 9001 by default     (QFPAY_TERMINAL)
@@ -33,8 +35,16 @@ Terminal options (flags win over environment variables):
   -h, --help
 
 Channels: ${CHANNELS.join(', ')}
-Exit codes: 0 approved/done, 3 declined, 4 cancelled, 5 failed, 6 unknown (check with query),
-            7 not found, 2 usage or configuration error, 1 unexpected error.`;
+
+Doctor options (with --terminal, --pos-key, --ca, --pin-ca, --json):
+  --notify-url URL         the notification URL registered with QFPay      (QFPAY_NOTIFY_URL)
+  --notify-key KEY         notification key: posts a signed test notification (QFPAY_NOTIFY_KEY; prefer the variable)
+  --notify-ca PATH         CA of a notify server with a private certificate (tests only)
+  --notify-local           a notify server on this machine: port/public-address rules become information
+  --timeout SEC            per network step (default 5)
+
+Exit codes: 0 approved/done, 3 declined, 4 cancelled, 5 failed (doctor: a check failed),
+            6 unknown (check with query), 7 not found, 2 usage or configuration error, 1 unexpected error.`;
 
 const channelSchema = z.enum(CHANNELS, { error: () => `--channel must be one of: ${CHANNELS.join(', ')}` });
 const refSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'references are 1-64 characters of A-Z a-z 0-9 _ -');
@@ -58,7 +68,25 @@ export type CliRequest =
   | ({ command: 'query'; outTradeNo?: string; syssn?: string } & TerminalArgs)
   | ({ command: 'cancel' } & TerminalArgs)
   | ({ command: 'print-receipt'; syssn: string } & TerminalArgs)
-  | ({ command: 'print-summary' } & TerminalArgs);
+  | ({ command: 'print-summary' } & TerminalArgs)
+  | DoctorArgs;
+
+/** `qfpay-ecr doctor`: every input optional except "a terminal or a notify URL". */
+export interface DoctorArgs {
+  command: 'doctor';
+  terminal?: { host: string; port: number };
+  ca?: string;
+  pin?: string;
+  posKey?: string;
+  notifyUrl?: string;
+  notifyKey?: string;
+  notifyCa?: string;
+  notifyLocal: boolean;
+  timeoutMs: number;
+  json: boolean;
+}
+
+const DOCTOR_ONLY = ['notify-url', 'notify-key', 'notify-ca', 'notify-local', 'timeout'] as const;
 
 /** Parses argv (without node and script) and the environment into one validated request. */
 export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRequest {
@@ -81,6 +109,11 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
         'out-trade-no': { type: 'string' },
         syssn: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        'notify-url': { type: 'string' },
+        'notify-key': { type: 'string' },
+        'notify-ca': { type: 'string' },
+        'notify-local': { type: 'boolean' },
+        timeout: { type: 'string' },
       },
     });
   } catch (err) {
@@ -91,6 +124,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
   if (positionals.length > 1) throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`);
   const command = positionals[0] as string;
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (command === 'doctor') return parseDoctor(values, env);
+  const doctorOnly = DOCTOR_ONLY.filter((flag) => values[flag] !== undefined);
+  if (doctorOnly.length > 0) throw new UsageError(`--${doctorOnly[0]} is a doctor option`);
 
   const [host, portText] = splitHostPort(values.terminal ?? env.QFPAY_TERMINAL ?? '');
   const deadlineText = values['resolve-deadline'] ?? '120';
@@ -132,7 +168,66 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
       return { command: 'print-receipt', syssn: requireSyssn(values.syssn, 'print-receipt'), ...terminal };
     case 'print-summary':
       return { command: 'print-summary', ...terminal };
+    case 'doctor':
+      return parseDoctor(values, env);
   }
+}
+
+type ParsedValues = {
+  terminal?: string;
+  'pos-key'?: string;
+  ca?: string;
+  'pin-ca'?: string;
+  http?: boolean;
+  json?: boolean;
+  amount?: string;
+  channel?: string;
+  'out-trade-no'?: string;
+  syssn?: string;
+  'resolve-deadline'?: string;
+  'notify-url'?: string;
+  'notify-key'?: string;
+  'notify-ca'?: string;
+  'notify-local'?: boolean;
+  timeout?: string;
+};
+
+function parseDoctor(values: ParsedValues, env: NodeJS.ProcessEnv): DoctorArgs {
+  const misplaced = (['amount', 'channel', 'out-trade-no', 'syssn', 'resolve-deadline', 'http'] as const).filter((flag) => values[flag] !== undefined);
+  if (misplaced.length > 0) throw new UsageError(`doctor does not take --${misplaced[0]}`);
+  const terminalText = nonEmpty(values.terminal ?? env.QFPAY_TERMINAL);
+  let terminal: DoctorArgs['terminal'];
+  if (terminalText !== undefined) {
+    const [host, portText] = splitHostPort(terminalText);
+    const port = portText === undefined ? 9001 : Number(portText);
+    if (!host) throw new UsageError('--terminal needs the terminal IP address, e.g. 192.168.1.50 or 192.168.1.50:9001');
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--terminal port must be 1-65535');
+    terminal = { host, port };
+  }
+  const notifyUrl = nonEmpty(values['notify-url'] ?? env.QFPAY_NOTIFY_URL);
+  if (terminal === undefined && notifyUrl === undefined) {
+    throw new UsageError('doctor needs a terminal (--terminal or QFPAY_TERMINAL), a notify URL (--notify-url), or both');
+  }
+  const timeoutSec = Number(values.timeout ?? '5');
+  if (!Number.isFinite(timeoutSec) || timeoutSec <= 0 || timeoutSec > 120) throw new UsageError('--timeout must be a number of seconds between 0 and 120');
+  const ca = nonEmpty(values.ca ?? env.QFPAY_CA);
+  const pin = nonEmpty(values['pin-ca'] ?? env.QFPAY_CA_PIN);
+  const posKey = nonEmpty(values['pos-key'] ?? env.QFPAY_POS_KEY);
+  const notifyKey = nonEmpty(values['notify-key'] ?? env.QFPAY_NOTIFY_KEY);
+  const notifyCa = nonEmpty(values['notify-ca']);
+  return {
+    command: 'doctor',
+    ...(terminal ? { terminal } : {}),
+    ...(ca !== undefined ? { ca } : {}),
+    ...(pin !== undefined ? { pin } : {}),
+    ...(posKey !== undefined ? { posKey } : {}),
+    ...(notifyUrl !== undefined ? { notifyUrl } : {}),
+    ...(notifyKey !== undefined ? { notifyKey } : {}),
+    ...(notifyCa !== undefined ? { notifyCa } : {}),
+    notifyLocal: values['notify-local'] ?? false,
+    timeoutMs: Math.round(timeoutSec * 1000),
+    json: values.json ?? false,
+  };
 }
 
 // An exported-but-empty variable means "not set", as shells make it easy to leave one blank.

@@ -2,10 +2,12 @@
  * `qfpay-ecr`: take a payment, refund, query, cancel or print on a QFPay terminal from a shell.
  * Results go to stdout (text or --json); live progress goes to stderr; the exit code says the outcome.
  */
+import { renderDoctorReport, runDoctor } from '../doctor/index.js';
 import { QfpayEcrError } from '../errors.js';
 import { QFPayTerminal } from '../terminal/index.js';
+import { QFPAY_CA_PATH } from '../transport/ca.js';
 import type { TransactionOutcome } from '../terminal/types.js';
-import { parseCli, UsageError, USAGE, type CliRequest } from './args.js';
+import { parseCli, UsageError, USAGE, type CliRequest, type DoctorArgs } from './args.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { describeCancel, describeOutcome, describeQuery, describeStage } from './render.js';
 
@@ -27,6 +29,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     io.out(`${USAGE}\n`);
     return EXIT.ok;
   }
+  if (request.command === 'doctor') return runDoctorCommand(request, io);
   let terminal: QFPayTerminal;
   try {
     terminal = new QFPayTerminal({
@@ -34,7 +37,8 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
       port: request.port,
       protocol: request.http ? 'http' : 'https',
       posKey: request.posKey,
-      ...(request.ca !== undefined ? { ca: request.ca } : {}),
+      // As the usage says: QFPay's ca3.crt (shipped with this package) unless --ca / QFPAY_CA names another.
+      ...(request.ca !== undefined ? { ca: request.ca } : request.http ? {} : { ca: QFPAY_CA_PATH }),
       ...(request.pin !== undefined ? { pinnedCaFingerprint256: request.pin } : {}),
       resolve: { deadlineMs: request.resolveDeadlineMs },
     });
@@ -94,6 +98,32 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   } finally {
     await terminal.close();
   }
+}
+
+/** `qfpay-ecr doctor`: the checklist on stdout (text or --json); exit 0 when nothing failed, 5 otherwise. */
+async function runDoctorCommand(request: DoctorArgs, io: Io): Promise<number> {
+  let report;
+  try {
+    report = await runDoctor({
+      ...(request.terminal ? { terminal: request.terminal } : {}),
+      ...(request.ca !== undefined ? { ca: request.ca } : {}),
+      ...(request.pin !== undefined ? { pinnedCaFingerprint256: request.pin } : {}),
+      ...(request.posKey !== undefined ? { posKey: request.posKey } : {}),
+      ...(request.notifyUrl !== undefined ? { notifyUrl: request.notifyUrl } : {}),
+      ...(request.notifyKey !== undefined ? { notifyKey: request.notifyKey } : {}),
+      ...(request.notifyCa !== undefined ? { notifyCa: request.notifyCa } : {}),
+      notifyLocal: request.notifyLocal,
+      timeoutMs: request.timeoutMs,
+    });
+  } catch (err) {
+    if (err instanceof QfpayEcrError) {
+      io.err(`qfpay-ecr: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  io.out(request.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderDoctorReport(report)}\n`);
+  return report.ok ? EXIT.ok : EXIT.failed;
 }
 
 /** First Ctrl-C asks the terminal to cancel the open screen; the outcome is still awaited and printed. */

@@ -4,26 +4,11 @@ import { ConfigError } from '../errors.js';
 import { aesKeyFromPosKey } from '../protocol/cipher.js';
 import { describeConfigIssues, EcrTransportOptionsSchema } from '../transport/transport.js';
 import type { EcrTransport } from '../transport/transport.js';
+import { TERMINAL_DEFAULTS } from './defaults.js';
+import type { ResolveOptions, TerminalLogger } from './ports.js';
 
-/** A structured logger with pino's `(obj, msg)` call shape. */
-export interface TerminalLogger {
-  debug(obj: Record<string, unknown>, msg?: string): void;
-  info(obj: Record<string, unknown>, msg?: string): void;
-  warn(obj: Record<string, unknown>, msg?: string): void;
-  error(obj: Record<string, unknown>, msg?: string): void;
-}
-
-/** How an `unknown` transaction is resolved by polling 4001. */
-export interface ResolveOptions {
-  /** Give up (outcome `unknown`) after this long; default 120000 ms. */
-  deadlineMs?: number;
-  /** First interval between queries; default 500 ms (doubles each time). */
-  minIntervalMs?: number;
-  /** Longest interval between queries; default 5000 ms. */
-  maxIntervalMs?: number;
-  /** "Not found" answers tolerated before closing any open screen and concluding; default 3. */
-  notFoundGraceQueries?: number;
-}
+export type { ResolveOptions, TerminalLogger } from './ports.js';
+export { TERMINAL_DEFAULTS } from './defaults.js';
 
 /** Options of {@link QFPayTerminal}. */
 export interface QFPayTerminalOptions {
@@ -62,15 +47,6 @@ export interface QFPayTerminalOptions {
   /** A prebuilt transport (tests, a remote codec); `host`/`ca`/timeouts are then not used for connecting. Closed by `close()`. */
   transport?: EcrTransport;
 }
-
-/** Defaults applied by {@link parseTerminalOptions}. */
-export const TERMINAL_DEFAULTS = Object.freeze({
-  paymentReplyGraceMs: 30_000,
-  defaultPaymentTimeoutSec: 120,
-  requestTimeoutMs: 15_000,
-  cancelWaitMs: 10_000,
-  resolve: Object.freeze({ deadlineMs: 120_000, minIntervalMs: 500, maxIntervalMs: 5_000, notFoundGraceQueries: 3 }),
-});
 
 const ms = (name: string) => z.number({ error: `${name} must be a number of milliseconds` }).int({ message: `${name} must be whole milliseconds` }).positive({ message: `${name} must be greater than zero` });
 

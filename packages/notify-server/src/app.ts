@@ -9,6 +9,9 @@ import { Router } from '@koa/router';
 import type { Logger } from 'pino';
 import { IpAllowlist } from './allowlist.js';
 import { requireBearer } from './auth.js';
+import { corsHeaders, corsPreflight, type AllowedOrigins } from './bridge/http.js';
+import { createSigningRouter } from './bridge/signing-routes.js';
+import { createTerminalBridgeRouter } from './bridge/terminal-routes.js';
 import { ClientAbortedError, NotifyClosedError } from './errors.js';
 import { createNotifyEvents, type NotifyEvents } from './events.js';
 import { StoreFeed } from './feed.js';
@@ -137,10 +140,20 @@ export function createNotifyApp(options: NotifyAppOptions): NotifyApp {
     await next();
   });
 
+  // Browser POSes (bridge topology) call the bridge and then follow outcomes on the subscriber
+  // endpoints with the same token, from the POS origin.
+  const bridge = opts.bridge ? createTerminalBridgeRouter({ ...opts.bridge, logger }) : undefined;
+  if (bridge) app.use(bridge.router.routes());
+  if (opts.signing) app.use(createSigningRouter({ ...opts.signing, logger }).routes());
+  const subscriberTokens = [...(opts.eventsToken ? [opts.eventsToken] : []), ...(opts.bridge?.tokens ?? [])];
+  const subscriberOrigins: AllowedOrigins = opts.bridge?.allowedOrigins ?? [];
+
   const router = new Router();
   router.post(ROUTES.notify, notifyHandler({ keys, store, events, feed, rejects, allowlist, bodyLimitBytes: opts.bodyLimitBytes, logger }));
-  router.get(ROUTES.events, requireBearer(opts.eventsToken), eventsHandler({ store, feed, hub, heartbeatMs: opts.heartbeatMs, logger }));
-  router.get(ROUTES.transactions, requireBearer(opts.eventsToken), transactionsHandler({ store, logger }));
+  router.options(ROUTES.events, corsPreflight(subscriberOrigins, 'GET'));
+  router.options(ROUTES.transactions, corsPreflight(subscriberOrigins, 'GET'));
+  router.get(ROUTES.events, corsHeaders(subscriberOrigins), requireBearer(subscriberTokens), eventsHandler({ store, feed, hub, heartbeatMs: opts.heartbeatMs, logger }));
+  router.get(ROUTES.transactions, corsHeaders(subscriberOrigins), requireBearer(subscriberTokens), transactionsHandler({ store, logger }));
   router.get(ROUTES.health, healthHandler({ store, logger, isClosing: () => closing }));
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -193,6 +206,7 @@ export function createNotifyApp(options: NotifyAppOptions): NotifyApp {
         const serversClosed = [...servers].map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
         for (const server of servers) server.closeIdleConnections();
         hub.closeAll();
+        bridge?.close();
         feed.stop();
         const drained = await waitIdle(opts.shutdownGraceMs);
         if (!drained) logger.warn({ inflight }, 'shutdown grace period over; closing remaining connections');

@@ -8,10 +8,17 @@ function digest(text: string): Buffer {
 
 /** Whether `Authorization: Bearer <token>` carries `token`, compared in constant time. */
 export function bearerMatches(header: string | undefined, token: string): boolean {
+  return bearerMatchesAny(header, [token]);
+}
+
+/** Whether `Authorization: Bearer <token>` carries one of `tokens`; every token is compared. */
+export function bearerMatchesAny(header: string | undefined, tokens: readonly string[]): boolean {
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
   // Hashing first gives equal-length inputs, so neither the token nor its length leaks by timing.
   const given = digest(match?.[1] ?? '');
-  return timingSafeEqual(given, digest(token)) && match !== null;
+  let ok = false;
+  for (const token of tokens) if (timingSafeEqual(given, digest(token))) ok = true;
+  return ok && match !== null;
 }
 
 /**
@@ -19,14 +26,14 @@ export function bearerMatches(header: string | undefined, token: string): boolea
  * `WWW-Authenticate: Bearer` when the token is missing or wrong. Tokens in the URL are not
  * accepted (URLs end up in proxy logs).
  */
-export function requireBearer(token: string | undefined) {
+export function requireBearer(tokens: readonly string[]) {
   return async function bearer(ctx: Context, next: Next): Promise<void> {
-    if (token === undefined) {
+    if (tokens.length === 0) {
       ctx.status = 404;
       ctx.body = { ok: false, error: 'disabled', message: 'subscriber endpoints are disabled: start the server with an events token' };
       return;
     }
-    if (!bearerMatches(ctx.get('authorization') || undefined, token)) {
+    if (!bearerMatchesAny(ctx.get('authorization') || undefined, tokens)) {
       ctx.status = 401;
       ctx.set('WWW-Authenticate', 'Bearer realm="qfpay-notify"');
       ctx.body = { ok: false, error: 'unauthorized', message: 'send Authorization: Bearer <events token>' };

@@ -4,6 +4,10 @@ import type { Logger } from 'pino';
 import { allowlistEntryProblem } from './allowlist.js';
 import { NotifyConfigError } from './errors.js';
 import { isNotificationStore, type NotificationStore } from './store/types.js';
+import type { TerminalBridgeOptions } from './bridge/terminal-routes.js';
+import type { SigningRouteOptions } from './bridge/signing-routes.js';
+
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 /** Default body limit: 64 KiB (QFPay's notifications are well under 4 KiB). */
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
@@ -41,6 +45,10 @@ export const NotifyAppOptionsSchema = z
     heartbeatMs: z.number().int().min(10).max(300_000).default(15_000),
     pollMs: z.number().int().min(10).max(60_000).default(250),
     shutdownGraceMs: z.number().int().min(0).max(600_000).default(10_000),
+    /** Terminal bridge routes (`/qfpay/terminals/:id/...`) for browser POSes; validated by the bridge itself. */
+    bridge: z.custom<Omit<TerminalBridgeOptions, 'logger'>>(isObject, { message: 'bridge must be the terminal bridge options object' }).optional(),
+    /** Signing route (`/qfpay/sign/:terminalId`) for the direct topology; validated by the route itself. */
+    signing: z.custom<Omit<SigningRouteOptions, 'logger'>>(isObject, { message: 'signing must be the signing route options object' }).optional(),
   })
   .strict();
 

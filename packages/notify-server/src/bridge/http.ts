@@ -3,10 +3,10 @@
  * POS origin (with Chrome's Private Network Access), size-limited JSON bodies, typed error
  * answers. Tokens and bodies never reach a log line or an error message.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { ConfigError } from '@qfpay-ecr/core';
+import { bearerMatchesAny } from '../auth.js';
 
 /** A pino-compatible logger (`(obj, msg)`); the bridge never passes it secrets. */
 export interface BridgeLogger {
@@ -40,20 +40,10 @@ export function checkOrigins(origins: unknown): AllowedOrigins {
   return r.data;
 }
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
-
 /** Koa middleware: `Authorization: Bearer <token>` must match one of `tokens` (compared in constant time). */
 export function bearerAuth(tokens: readonly string[]) {
-  const expected = tokens.map(digest);
   return async (ctx: Context, next: Next): Promise<void> => {
-    const header = ctx.get('authorization');
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    let ok = false;
-    if (m) {
-      const given = digest(m[1] as string);
-      for (const e of expected) if (timingSafeEqual(e, given)) ok = true;
-    }
-    if (!ok) {
+    if (!bearerMatchesAny(ctx.get('authorization') || undefined, tokens)) {
       ctx.set('WWW-Authenticate', 'Bearer');
       sendError(ctx, 401, 'BRIDGE_UNAUTHORIZED', 'missing or wrong access token', 'send Authorization: Bearer <token> with a token configured on the server');
       return;

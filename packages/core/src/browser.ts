@@ -14,3 +14,4 @@ export { TERMINAL_DEFAULTS } from './terminal/defaults.js';
 export { TerminalEngine, type EngineEventSink, type TerminalEngineOptions } from './terminal/engine.js';
 export type { DecodedResponse, EcrCodec, EcrPoster, EcrPostOptions, EcrPostResponse, EngineTimings, ResolveOptions, TerminalLogger } from './terminal/ports.js';
 export * from './transport/errors.js';
+export { validatePay, validateRefund, type ValidPay, type ValidRefund } from './terminal/requests.js';

@@ -4,3 +4,4 @@ export { QFPayTerminalOptionsSchema, TERMINAL_DEFAULTS, parseTerminalOptions, ty
 export { InvalidRequestError, TerminalClosedError, TerminalRequestError } from './errors.js';
 export { TerminalEngine, type EngineEventSink, type TerminalEngineOptions } from './engine.js';
 export type { DecodedResponse, EcrCodec, EcrPoster, EcrPostOptions, EcrPostResponse, EngineTimings } from './ports.js';
+export { validatePay, validateRefund, type ValidPay, type ValidRefund } from './requests.js';

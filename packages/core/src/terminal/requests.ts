@@ -1,6 +1,6 @@
 /** Validation of the arguments of `pay`, `refund`, `query` and `printReceipt` (zod, then money/). */
 import { z } from 'zod';
-import { type AmountLimits, assertSupportedCurrency, toWireAmount, toWireRefundAmount } from '../money/index.js';
+import { type AmountLimits, assertSupportedCurrency, assertValidAmountMinor, toWireAmount, toWireRefundAmount } from '../money/index.js';
 import { REFERENCE_PATTERN } from '../protocol/request-schemas.js';
 import { describeIssues } from '../protocol/loose.js';
 import { InvalidRequestError } from './errors.js';
@@ -71,6 +71,7 @@ export function validatePay(request: PayRequest, limits: AmountLimits): ValidPay
   const r = parse(PayRequestSchema, request, 'payment request');
   const cur = r.currency ?? 'HKD';
   assertSupportedCurrency(cur);
+  assertValidAmountMinor(r.amountMinor, limits, 'amountMinor'); // name the field the caller set
   const amt = toWireAmount(r.amountMinor, cur, limits);
   return { ...r, currency: cur, amt } as ValidPay;
 }
@@ -91,6 +92,7 @@ export function validateRefund(request: RefundRequest, limits: AmountLimits): Va
   const r = parse(RefundRequestSchema, request, 'refund request');
   const cur = r.currency ?? 'HKD';
   assertSupportedCurrency(cur);
+  if (r.amountMinor !== undefined) assertValidAmountMinor(r.amountMinor, limits, 'amountMinor');
   const refundAmount = r.amountMinor === undefined ? undefined : toWireRefundAmount(r.amountMinor, cur, limits);
   return { ...r, currency: cur, ...(refundAmount !== undefined ? { refundAmount } : {}) } as ValidRefund;
 }

@@ -15,7 +15,6 @@ import { z } from 'zod';
 import { newOutTradeNo } from '@qfpay-ecr/core/reference';
 import {
   CHANNELS,
-  InvalidRequestError,
   TerminalEngine,
   type CancelOptions,
   type CancelResult,
@@ -26,6 +25,8 @@ import {
   type RefundRequest,
   type ResolveOptions,
   type TransactionOutcome,
+  validatePay,
+  validateRefund,
 } from '@qfpay-ecr/core/terminal';
 import { AdapterConfigError } from '../errors.js';
 import { TerminalEmitter } from './emitter.js';
@@ -57,32 +58,12 @@ export interface DirectTerminalOptions {
   resolve?: ResolveOptions;
 }
 
-const REF = /^[A-Za-z0-9_-]{1,64}$/;
 
 const OptionsSchema = z.object({
   host: z.string().regex(/^[A-Za-z0-9.:[\]-]{1,253}$/, { message: 'host must be the terminal IP address' }),
   port: z.number().int().min(1).max(65535).optional(),
   protocol: z.enum(['https', 'http']).optional(),
   signer: z.custom<RequestSigner>((v) => typeof v === 'function', { message: 'signer must be a function' }),
-});
-
-const PayRequestSchema = z.object({
-  amountMinor: z.number().int().positive(),
-  currency: z.literal('HKD').optional(),
-  channel: z.enum(CHANNELS),
-  outTradeNo: z.string().regex(REF).optional(),
-  scanType: z.enum(['QRCODE_PAY', 'SCAN_PAY']).optional(),
-  cameraId: z.union([z.literal(0), z.literal(1)]).optional(),
-  paymentTimeoutSec: z.number().int().positive().max(3600).optional(),
-  moveToBack: z.boolean().optional(),
-});
-
-const RefundRequestSchema = z.object({
-  syssn: z.string().regex(REF),
-  amountMinor: z.number().int().positive().optional(),
-  currency: z.literal('HKD').optional(),
-  allowModify: z.boolean().optional(),
-  moveToBack: z.boolean().optional(),
 });
 
 const ReplySchema = z.looseObject({
@@ -126,10 +107,6 @@ export function decodePlainReply(body: string): Reply | undefined {
   return { respcd: r.data.respcd, message: text(r.data.resperr) || text(r.data.respmsg) || text(d?.reserr) || text(d?.resmsg), data: d };
 }
 
-function invalid(what: string, issues: z.core.$ZodIssue[]): InvalidRequestError {
-  return new InvalidRequestError('REQUEST_INVALID', `invalid ${what}: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, 'fix the listed fields; nothing was sent');
-}
-
 /** See the module documentation. */
 export class DirectTerminal extends TerminalEmitter implements PaymentTerminal {
   readonly #origin: string;
@@ -168,17 +145,12 @@ export class DirectTerminal extends TerminalEmitter implements PaymentTerminal {
   }
 
   async pay(request: PayRequest): Promise<TransactionOutcome> {
-    const { signal: _signal, ...rest } = request;
-    const parsed = PayRequestSchema.safeParse(rest);
-    if (!parsed.success) throw invalid('payment request', parsed.error.issues);
-    const outTradeNo = parsed.data.outTradeNo ?? newOutTradeNo();
+    const outTradeNo = validatePay(request, {}).outTradeNo ?? newOutTradeNo();
     return this.#run('payment', outTradeNo, () => this.#engine.pay({ ...request, outTradeNo }));
   }
 
   async refund(request: RefundRequest): Promise<TransactionOutcome> {
-    const { signal: _signal, ...rest } = request;
-    const parsed = RefundRequestSchema.safeParse(rest);
-    if (!parsed.success) throw invalid('refund request', parsed.error.issues);
+    validateRefund(request, {});
     return this.#run('refund', newOutTradeNo('rf'), () => this.#engine.refund(request));
   }
 

@@ -19,7 +19,6 @@ import { z } from 'zod';
 import { newOutTradeNo } from '@qfpay-ecr/core/reference';
 import {
   CHANNELS,
-  InvalidRequestError,
   type CancelOptions,
   type CancelResult,
   type PaymentTerminal,
@@ -29,6 +28,8 @@ import {
   type QueryResult,
   type RefundRequest,
   type TransactionOutcome,
+  validatePay,
+  validateRefund,
 } from '@qfpay-ecr/core/terminal';
 import { QfpayEcrError } from '@qfpay-ecr/core';
 import { AdapterConfigError, BridgeError } from '../errors.js';
@@ -68,25 +69,6 @@ const OptionsSchema = z.object({
   cancelTimeoutMs: z.number().int().positive().optional(),
 });
 
-const PayRequestSchema = z.object({
-  amountMinor: z.number().int().positive(),
-  currency: z.literal('HKD').optional(),
-  channel: z.enum(CHANNELS),
-  outTradeNo: z.string().regex(REF).optional(),
-  scanType: z.enum(['QRCODE_PAY', 'SCAN_PAY']).optional(),
-  cameraId: z.union([z.literal(0), z.literal(1)]).optional(),
-  paymentTimeoutSec: z.number().int().positive().max(3600).optional(),
-  moveToBack: z.boolean().optional(),
-});
-
-const RefundRequestSchema = z.object({
-  syssn: z.string().regex(REF),
-  amountMinor: z.number().int().positive().optional(),
-  currency: z.literal('HKD').optional(),
-  allowModify: z.boolean().optional(),
-  moveToBack: z.boolean().optional(),
-});
-
 const STAGES = ['accepted', 'queued', 'sent', 'waiting_customer', 'resolving', 'final'] as const;
 
 /** A bridge job as the client reads it. */
@@ -98,14 +80,6 @@ export const BridgeJobSchema = z.object({
   outcome: TransactionOutcomeSchema.optional(),
 });
 export type BridgeJob = z.infer<typeof BridgeJobSchema>;
-
-function invalid(what: string, issues: z.core.$ZodIssue[]): InvalidRequestError {
-  const detail = issues
-    .slice(0, 5)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-  return new InvalidRequestError('REQUEST_INVALID', `invalid ${what}: ${detail}`, 'fix the listed fields; nothing was sent');
-}
 
 /**
  * A {@link PaymentTerminal} whose terminal lives behind the payment bridge. `pay`/`refund`
@@ -141,21 +115,16 @@ export class RemoteTerminal extends TerminalEmitter implements PaymentTerminal {
 
   /** Takes a payment on the bridge's terminal. `outTradeNo` doubles as the job reference. */
   async pay(request: PayRequest): Promise<TransactionOutcome> {
-    const { signal, ...rest } = request;
-    const parsed = PayRequestSchema.safeParse(rest);
-    if (!parsed.success) throw invalid('payment request', parsed.error.issues);
-    const ref = parsed.data.outTradeNo ?? newOutTradeNo();
-    const { outTradeNo: _ignored, ...fields } = parsed.data;
+    const { signal, amt: _wireAmount, outTradeNo, ...fields } = validatePay(request, {});
+    const ref = outTradeNo ?? newOutTradeNo();
     return this.#transaction('payment', ref, '/payments', { ref, ...fields }, signal);
   }
 
   /** Refunds (part of) a payment by its syssn on the bridge's terminal. */
   async refund(request: RefundRequest): Promise<TransactionOutcome> {
-    const { signal, ...rest } = request;
-    const parsed = RefundRequestSchema.safeParse(rest);
-    if (!parsed.success) throw invalid('refund request', parsed.error.issues);
+    const { signal, refundAmount: _wireAmount, ...fields } = validateRefund(request, {});
     const ref = newOutTradeNo('rf');
-    return this.#transaction('refund', ref, '/refunds', { ref, ...parsed.data }, signal);
+    return this.#transaction('refund', ref, '/refunds', { ref, ...fields }, signal);
   }
 
   /** Asks the bridge's terminal to abandon its open screen. Rejects with {@link BridgeError} when the bridge cannot do it. */

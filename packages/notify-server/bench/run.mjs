@@ -1,9 +1,12 @@
-// `pnpm bench`: autocannon against the real notify route + SQLite store vs. a bare Koa app.
+// `pnpm bench`: autocannon against the real notify server vs. a bare Koa app.
 // 127.0.0.1, 32 connections, 10 s each, every request a signed notification with a unique syssn.
-// Prints throughput, ratio, p99 latency and the server process's peak RSS. Figures, not asserts.
+// "real" is the product as shipped: the built CLI (dist/cli.js) with its defaults — SQLite store
+// (WAL, synchronous=FULL), info-level JSON logs on stderr (to a file here), the CLI's heap limits.
+// "bare" is a Koa app answering SUCCESS without any work (bench/server.mjs).
+// Prints throughput, ratio, p99 latency and each server process's peak RSS. Figures, not asserts.
 // Targets (issue 3): ratio >= 0.5, p99 <= 25 ms, peak RSS <= 150 MB.
-import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +14,11 @@ import autocannon from 'autocannon';
 import { signNotification } from '@qfpay-ecr/core';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const BENCH_KEY = 'bench-notify-key-0123456789abcdef'; // same as bench/server.mjs
+const BENCH_KEY = 'bench-notify-key-0123456789abcdef';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 // Extra node flags for the server processes, e.g. BENCH_SERVER_FLAGS=--max-old-space-size=64
+// (heap flags make the CLI run its server on the main thread under them instead of its defaults).
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
@@ -35,18 +39,41 @@ function signedRequest() {
   return { body, headers: { 'content-type': 'application/json', 'x-qf-sign': signNotification(body, BENCH_KEY) } };
 }
 
-function peakRssMb(pid) {
+function rssMb(pid, field) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
   return kb / 1024;
 }
 
+function childExited(child, what) {
+  return new Promise((_, reject) => child.once('exit', (code, signal) => reject(new Error(`${what} exited (${code ?? signal})`))));
+}
+
 async function startServer(mode, dir) {
-  const child = fork(join(here, 'server.mjs'), [mode, dir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: SERVER_FLAGS });
-  const port = await new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`${mode} server exited (${code})`)));
-  });
+  if (mode === 'bare') {
+    const child = fork(join(here, 'server.mjs'), ['bare'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: SERVER_FLAGS });
+    const port = await Promise.race([new Promise((resolve) => child.once('message', (m) => resolve(m.port))), childExited(child, 'bare server')]);
+    return { child, port };
+  }
+  // The real server is started exactly as a user starts it: the built CLI, default options.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('QFPAY_')));
+  env.QFPAY_NOTIFY_KEYS = BENCH_KEY;
+  if (process.env.BENCH_LOG_LEVEL) env.QFPAY_NOTIFY_LOG_LEVEL = process.env.BENCH_LOG_LEVEL;
+  const log = openSync(join(dir, 'server.log'), 'w');
+  const args = [...SERVER_FLAGS, join(here, '..', 'dist', 'cli.js'), '--port', '0', '--host', '127.0.0.1', '--sqlite-path', join(dir, 'bench.db')];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', log] });
+  closeSync(log);
+  const port = await Promise.race([
+    new Promise((resolve) => {
+      let out = '';
+      child.stdout.on('data', (chunk) => {
+        out += chunk;
+        const m = /listening on http:\/\/[^\s]+:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+    }),
+    childExited(child, 'qfpay-notify'),
+  ]);
   return { child, port };
 }
 
@@ -72,9 +99,8 @@ async function measure(mode) {
         },
       ],
     });
-    const rss = peakRssMb(child.pid);
-    child.send('memory');
-    const after = await new Promise((resolve) => child.once('message', (m) => resolve(m.memory)));
+    const peak = rssMb(child.pid, 'VmHWM');
+    const now = rssMb(child.pid, 'VmRSS');
     const dbBytes = mode === 'real' ? statSync(join(dir, 'bench.db')).size + (existsSync(join(dir, 'bench.db-wal')) ? statSync(join(dir, 'bench.db-wal')).size : 0) : 0;
     return {
       mode,
@@ -86,8 +112,8 @@ async function measure(mode) {
       p50: result.latency.p50,
       p99: result.latency.p99,
       max: result.latency.max,
-      rssMb: rss,
-      heapUsedMb: after.heapUsed / 1048576,
+      rssMb: peak,
+      rssNowMb: now,
       dbBytes,
     };
   } finally {
@@ -109,5 +135,5 @@ console.log('');
 console.log(`throughput ratio real/bare: ${ratio.toFixed(2)}   (target >= 0.5)`);
 console.log(`p99 latency (real):         ${real.p99} ms   (target <= 25 ms)`);
 console.log(`peak RSS (real server):     ${real.rssMb.toFixed(1)} MB   (target <= 150 MB; bare Koa: ${bare.rssMb.toFixed(1)} MB)`);
-console.log(`heap after the run:         ${real.heapUsedMb.toFixed(1)} MB used${SERVER_FLAGS.includes('--expose-gc') ? ' after a full GC' : ' (run with BENCH_SERVER_FLAGS=--expose-gc to see the live set after a full GC)'}`);
+console.log(`RSS after the run:          ${real.rssNowMb.toFixed(1)} MB (real), ${bare.rssNowMb.toFixed(1)} MB (bare)`);
 console.log(`stored: ${real.ok} notifications acknowledged, SQLite file ${(real.dbBytes / 1048576).toFixed(1)} MB (WAL, synchronous=FULL)`);

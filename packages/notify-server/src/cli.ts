@@ -4,104 +4,68 @@
  * Prints exactly one line on stdout, `listening on http://HOST:PORT`; logs (JSON) go to stderr.
  * SIGTERM / SIGINT shut down gracefully (in-flight requests finish, the store is closed).
  * Exit codes: 0 after a clean shutdown, 1 on a runtime failure, 2 on a configuration error.
+ *
+ * The server runs in a worker thread whose V8 heap is capped by {@link SERVER_HEAP_LIMITS}, which
+ * keeps the process's memory small and steady; this main thread only starts it, prints the
+ * `listening on` line and passes signals on. When heap sizes are given through `NODE_OPTIONS` or
+ * node flags, the server runs on the main thread under those instead.
  */
-import { pino } from 'pino';
-import { QfpayEcrError } from '@qfpay-ecr/core';
-import { createNotifyApp, type NotifyApp } from './app.js';
-import { parseCliArgs, USAGE, type CliConfig } from './config.js';
-import { createLogger, type Logger } from './logger.js';
-import { createPostgresStore } from './store/postgres.js';
-import { createSqliteStore } from './store/sqlite.js';
-import type { NotificationStore } from './store/types.js';
+import { Worker } from 'node:worker_threads';
+import { SERVER_HEAP_LIMITS, userSizedHeap, writeStderr, type CliMainMessage, type CliWorkerMessage } from './cli-common.js';
 
-function openStore(config: CliConfig, logger: Logger): NotificationStore {
-  if (config.store === 'postgres') {
-    return createPostgresStore({
-      connectionString: config.pgUrl ?? '',
-      schema: config.pgSchema,
-      onPoolError: (error) => logger.warn({ err: error }, 'PostgreSQL pool error'),
-    });
-  }
-  return createSqliteStore({ path: config.sqlitePath });
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+function printListening(url: string): void {
+  process.stdout.write(`listening on ${url}\n`);
 }
 
-function explain(error: unknown): string {
-  if (error instanceof QfpayEcrError) return `${error.name} ${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Runs the CLI. Resolves with the exit code when the server has stopped (or failed to start). */
-export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  let command: ReturnType<typeof parseCliArgs>;
-  try {
-    command = parseCliArgs(argv, env);
-  } catch (error) {
-    process.stderr.write(`qfpay-notify: ${explain(error)}\n`);
-    return 2;
-  }
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const { config } = command;
-  const logger = createLogger({ level: config.logLevel, destination: pino.destination({ dest: 2, sync: true }) });
-
-  let notify: NotifyApp;
-  try {
-    const store = openStore(config, logger);
-    await store.init();
-    notify = createNotifyApp({
-      keys: config.keys,
-      store,
-      trustProxy: config.trustProxy,
-      bodyLimitBytes: config.bodyLimitBytes,
-      logger,
-      ...(config.allowlist ? { allowlist: config.allowlist } : {}),
-      ...(config.eventsToken ? { eventsToken: config.eventsToken } : {}),
-    });
-  } catch (error) {
-    process.stderr.write(`qfpay-notify: cannot start: ${explain(error)}\n`);
-    return error instanceof QfpayEcrError && error.code.startsWith('NOTIFY_CONFIG') ? 2 : 1;
-  }
-
-  let listening;
-  try {
-    listening = await notify.listen({ port: config.port, host: config.host });
-  } catch (error) {
-    process.stderr.write(`qfpay-notify: cannot listen on ${config.host}:${config.port}: ${explain(error)}\n`);
-    await notify.close().catch(() => undefined);
-    return 1;
-  }
-  logger.info(
-    { url: listening.url, store: notify.store.kind, keyCount: config.keys.length, allowlist: config.allowlist?.length ?? 0, trustProxy: config.trustProxy, events: config.eventsToken !== undefined },
-    'qfpay-notify started',
-  );
-  process.stdout.write(`listening on ${listening.url}\n`);
-
-  return new Promise<number>((resolve) => {
-    const stop = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'shutting down');
-      notify.close().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+/** Runs the CLI on this thread (heap sized by the user's node flags). */
+async function runHere(argv: readonly string[]): Promise<number> {
+  const { runCli } = await import('./cli-run.js');
+  return runCli(argv, process.env, {
+    listening: printListening,
+    stopRequested: () =>
+      new Promise<string>((resolve) => {
+        for (const signal of SIGNALS) process.once(signal, () => resolve(signal));
+      }),
   });
 }
 
-main(process.argv.slice(2), process.env).then(
+/** Runs the CLI in a worker thread with the CLI's heap limits. */
+function runInWorker(argv: readonly string[]): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const worker = new Worker(new URL('./cli-worker.js', import.meta.url), { workerData: { argv: [...argv] }, resourceLimits: { ...SERVER_HEAP_LIMITS } });
+    let failure: unknown;
+    worker.on('message', (message: CliWorkerMessage) => {
+      if (message.type !== 'listening') return;
+      printListening(message.url);
+      // As on the main thread: signals are taken over once the server listens.
+      for (const signal of SIGNALS) process.once(signal, () => worker.postMessage({ type: 'stop', signal } satisfies CliMainMessage));
+    });
+    worker.on('error', (error) => {
+      failure = error;
+    });
+    worker.on('exit', (code) => {
+      if (failure === undefined) return resolve(code);
+      // e.g. ERR_WORKER_OUT_OF_MEMORY (the heap cap was reached). Acknowledged notifications were committed.
+      const { code: errorCode, stack, message } = failure as { code?: unknown; stack?: unknown; message?: unknown };
+      const text = typeof stack === 'string' ? stack : typeof message === 'string' ? message : String(failure);
+      writeStderr(`qfpay-notify: the server failed: ${typeof errorCode === 'string' ? `${errorCode} ` : ''}${text}`);
+      resolve(1);
+    });
+  });
+}
+
+const argv = process.argv.slice(2);
+const running = userSizedHeap(process.execArgv, process.env.NODE_OPTIONS) ? runHere(argv) : runInWorker(argv);
+running.then(
   (code) => {
     process.exitCode = code;
     // Leave even if a socket lingers (stderr logging is synchronous, nothing is lost).
     setTimeout(() => process.exit(code), 50).unref();
   },
   (error: unknown) => {
-    process.stderr.write(`qfpay-notify: ${explain(error)}\n`);
+    writeStderr(`qfpay-notify: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },
 );

@@ -49,6 +49,9 @@ Options (environment variable in brackets; flags win):
   --body-limit <bytes>  largest accepted body                   [QFPAY_NOTIFY_BODY_LIMIT] (${DEFAULT_BODY_LIMIT_BYTES})
   --log-level <level>   ${LOG_LEVELS.join(' | ')}   [QFPAY_NOTIFY_LOG_LEVEL] (info)
   --help                show this help
+
+Memory: the server runs in a worker thread with a capped V8 heap (young 16 MB, old 512 MB);
+node heap flags in NODE_OPTIONS (e.g. --max-old-space-size) replace those limits.
 `;
 
 const booleanText = z

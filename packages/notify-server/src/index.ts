@@ -24,7 +24,7 @@ export { formatSseEvent } from './routes/events.js';
 export { isJsonContentType } from './routes/notify.js';
 export { scrubText } from './scrub.js';
 export { dedupeKeyOf } from './store/dedupe.js';
-export { DEFAULT_SQLITE_PATH, SqliteNotificationStore, createSqliteStore, type SqliteStoreOptions } from './store/sqlite.js';
+export { DEFAULT_SQLITE_PATH, SqliteNotificationStore, createSqliteStore, type SqliteDurability, type SqliteStoreOptions } from './store/sqlite.js';
 export { PostgresNotificationStore, createPostgresStore, redactConnectionString, type PostgresStoreOptions } from './store/postgres.js';
 export {
   REJECT_REASONS,

@@ -12,6 +12,10 @@ describe('SQLite store', () => {
   describeStoreContract(sqliteFactory);
   describeNotifyApp(sqliteFactory);
 
+  describe('with the inline writer (no writer thread)', () => {
+    describeStoreContract(() => sqliteFactory({ writer: 'inline' }));
+  });
+
   describe('SQLite specifics', () => {
     let dir: string;
     beforeEach(() => {
@@ -26,6 +30,31 @@ describe('SQLite store', () => {
       expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 2 });
       await store.close();
       expect(DEFAULT_SQLITE_PATH).toBe('./data/qfpay-notify.db');
+    });
+
+    it('commits through a writer thread whose own connection is WAL with synchronous=FULL; :memory: writes inline', async () => {
+      const store = createSqliteStore({ path: join(dir, 'writer.db') });
+      expect(store.writerMode).toBe('thread');
+      await store.init();
+      expect(await store.writerDurability()).toEqual({ journalMode: 'wal', synchronous: 2 });
+      await store.close();
+      await expect(store.writerDurability()).rejects.toMatchObject({ code: 'STORE_CLOSED' });
+      const memory = createSqliteStore({ path: ':memory:' });
+      expect(memory.writerMode).toBe('inline');
+      await memory.init();
+      await memory.close();
+    });
+
+    it('a writer thread that dies loses nothing committed and is replaced on the next write', async () => {
+      const store = createSqliteStore({ path: join(dir, 'respawn.db') });
+      const first = paymentBody();
+      expect((await store.insert(parseNotification(first), { bodySha256: 'd'.repeat(64), bodyLength: first.length, keyIndex: 0 })).inserted).toBe(true);
+      const writer = (store as unknown as { writer: { worker?: { terminate(): Promise<number> } } }).writer;
+      await writer.worker?.terminate();
+      const second = paymentBody();
+      expect((await store.insert(parseNotification(second), { bodySha256: 'e'.repeat(64), bodyLength: second.length, keyIndex: 0 })).inserted).toBe(true);
+      expect((await store.since(0, 10)).map((r) => r.syssn)).toEqual([JSON.parse(first).syssn, JSON.parse(second).syssn]);
+      await store.close();
     });
 
     it('keeps committed rows across reopen (same file)', async () => {

@@ -23,7 +23,7 @@ export function requireFreshBuild(): void {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && statSync(path).mtimeMs > builtAt) stale.push(relative(PKG, path));
+      else if (/\.(ts|js)$/.test(entry.name) && statSync(path).mtimeMs > builtAt) stale.push(relative(PKG, path));
     }
   };
   walk(src);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createPostgresStore, createSqliteStore, redactConnectionString, type NotificationStore } from '../../src/index.js';
+import { createPostgresStore, createSqliteStore, redactConnectionString, type NotificationStore, type SqliteStoreOptions } from '../../src/index.js';
 
 export const PG_URL = process.env.QFPAY_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -23,7 +23,8 @@ export interface StoreFactory {
   dispose(): Promise<void>;
 }
 
-export function sqliteFactory(): StoreFactory {
+/** `extra`: options for every store made, e.g. `{ writer: 'inline' }`. */
+export function sqliteFactory(extra: Omit<SqliteStoreOptions, 'path'> = {}): StoreFactory {
   const dir = mkdtempSync(join(tmpdir(), 'qfpay-notify-test-'));
   const made: NotificationStore[] = [];
   let n = 0;
@@ -31,7 +32,7 @@ export function sqliteFactory(): StoreFactory {
     label: 'sqlite',
     async create(options = {}) {
       n += 1;
-      const store = createSqliteStore({ path: join(dir, `store-${n}`, 'notify.db'), ...options });
+      const store = createSqliteStore({ path: join(dir, `store-${n}`, 'notify.db'), ...extra, ...options });
       await store.init();
       made.push(store);
       return store;

@@ -47,11 +47,14 @@ function schemaError(detail: string): DecodeError {
   return new DecodeError('NOTIFY_SCHEMA', `notification does not fit QFPay's format: ${detail}`, 'answer with a 4xx (never SUCCESS), record the body, and check what is posting to this URL');
 }
 
+// fatal: a body that is not UTF-8 is not QFPay's JSON; the BOM, if any, is dropped. One decoder is
+// shared: a non-streaming decode() starts afresh every call (BOM and error state included).
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeText(body: NotificationBody): string {
   if (typeof body === 'string') return body;
   try {
-    // fatal: a body that is not UTF-8 is not QFPay's JSON; the BOM, if any, is dropped.
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return UTF8.decode(body);
   } catch (cause) {
     throw new DecodeError('NOTIFY_NOT_JSON', 'notification body is not UTF-8 text', 'QFPay sends JSON; check what is posting to this URL', { cause });
   }
@@ -95,28 +98,7 @@ export function parseNotification(rawBody: NotificationBody): NormalizedNotifica
   const kind = kindOf(n.notify_type);
   const amountMinor = amountOf(n.txamt);
   const currency = n.txcurrcd === undefined ? undefined : normaliseCurrency(n.txcurrcd);
-  const fields = {
-    notifyType: n.notify_type,
-    outTradeNo: n.out_trade_no,
-    origSyssn: n.orig_syssn,
-    origOutTradeNo: n.orig_out_trade_no,
-    status: n.status,
-    respcd: n.respcd,
-    success: n.status === '1' && (n.respcd === undefined || n.respcd === '0000'),
-    payType: n.pay_type,
-    channelRef: n.chnlsn,
-    channelRef2: n.chnlsn2,
-    maskedCard: n.cardcd === undefined ? undefined : maskPan(n.cardcd),
-    cancelFlag: n.cancel,
-    txTime: n.txdtm,
-    sysTime: n.sysdtm,
-    payTime: n.paydtm,
-    customerSource: n.customer_source,
-    raw: maskCardFields(json),
-  };
-  if (kind === 'other') return dropUndefined({ ...fields, kind, syssn: n.syssn, amountMinor, currency });
-
-  if (n.syssn === undefined || n.status === undefined || amountMinor === undefined || currency === undefined) {
+  if (kind !== 'other' && (n.syssn === undefined || n.status === undefined || amountMinor === undefined || currency === undefined)) {
     const missing = [
       n.syssn === undefined && 'syssn',
       n.status === undefined && 'status',
@@ -125,10 +107,28 @@ export function parseNotification(rawBody: NotificationBody): NormalizedNotifica
     ].filter((f): f is string => typeof f === 'string');
     throw schemaError(`a ${kind} notification needs ${missing.join(', ')}`);
   }
-  return dropUndefined({ ...fields, kind, syssn: n.syssn, status: n.status, amountMinor, currency });
-}
-
-// Absent fields are left out rather than set to undefined, so stored/serialised copies stay tidy.
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  // Built in one pass, in a fixed key order; absent fields are left out rather than set to
+  // undefined, so stored/serialised copies stay tidy.
+  const out: Record<string, unknown> = { notifyType: n.notify_type };
+  if (n.out_trade_no !== undefined) out.outTradeNo = n.out_trade_no;
+  if (n.orig_syssn !== undefined) out.origSyssn = n.orig_syssn;
+  if (n.orig_out_trade_no !== undefined) out.origOutTradeNo = n.orig_out_trade_no;
+  if (n.status !== undefined) out.status = n.status;
+  if (n.respcd !== undefined) out.respcd = n.respcd;
+  out.success = n.status === '1' && (n.respcd === undefined || n.respcd === '0000');
+  if (n.pay_type !== undefined) out.payType = n.pay_type;
+  if (n.chnlsn !== undefined) out.channelRef = n.chnlsn;
+  if (n.chnlsn2 !== undefined) out.channelRef2 = n.chnlsn2;
+  if (n.cardcd !== undefined) out.maskedCard = maskPan(n.cardcd);
+  if (n.cancel !== undefined) out.cancelFlag = n.cancel;
+  if (n.txdtm !== undefined) out.txTime = n.txdtm;
+  if (n.sysdtm !== undefined) out.sysTime = n.sysdtm;
+  if (n.paydtm !== undefined) out.payTime = n.paydtm;
+  if (n.customer_source !== undefined) out.customerSource = n.customer_source;
+  out.raw = maskCardFields(json);
+  out.kind = kind;
+  if (n.syssn !== undefined) out.syssn = n.syssn;
+  if (amountMinor !== undefined) out.amountMinor = amountMinor;
+  if (currency !== undefined) out.currency = currency;
+  return out as unknown as NormalizedNotification;
 }

@@ -34,9 +34,15 @@ export function isCardField(name: string): boolean {
 /** Returns a shallow copy of `record` with every card-number field passed through {@link maskPan}. */
 export function maskCardFields<T extends Record<string, unknown>>(record: T): T {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = record[key];
     const masked = typeof value === 'string' && isCardField(key) ? maskPan(value) : value;
-    Object.defineProperty(out, key, { value: masked, enumerable: true, writable: true, configurable: true });
+    // A name inherited from Object.prototype (`__proto__`, which JSON.parse makes an own field,
+    // `toString`, …) is defined, not assigned: assignment would hit the setter or a frozen prototype.
+    if (key in out) Object.defineProperty(out, key, { value: masked, enumerable: true, writable: true, configurable: true });
+    else out[key] = masked;
   }
   return out as T;
 }

@@ -4,17 +4,12 @@
  * catching the next payment's notification, and amount/currency mismatches shown to the cashier.
  */
 import { LineNeedsAttentionError, type QfpayPaymentFlow } from '../src/index.js';
-import { METHOD_ID, NOTIFY_KEY, POS_KEY, startRig, waitFor, type Rig } from './support/rig.js';
+import { METHOD_ID, startRig, waitFor, closeRigCheckingSecrets, type Rig } from './support/rig.js';
 import type { HarnessLine } from './support/odoo-harness.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
-  if (rig) {
-    const everything = JSON.stringify({ logs: rig.logs, alerts: rig.pos.alerts, storage: rig.storage.dump() });
-    expect(everything).not.toContain(POS_KEY);
-    expect(everything).not.toContain(NOTIFY_KEY);
-    await rig.close();
-  }
+  if (rig) await closeRigCheckingSecrets(rig);
   rig = undefined;
 });
 

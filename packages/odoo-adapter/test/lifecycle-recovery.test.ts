@@ -9,17 +9,12 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { httpTransactionLookup, LineNeedsAttentionError } from '../src/index.js';
-import { METHOD_ID, NOTIFY_KEY, POS_KEY, startRig, waitFor, type Rig } from './support/rig.js';
+import { METHOD_ID, startRig, waitFor, closeRigCheckingSecrets, type Rig } from './support/rig.js';
 import type { Gen, HarnessLine } from './support/odoo-harness.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
-  if (rig) {
-    const everything = JSON.stringify({ logs: rig.logs, alerts: rig.pos.alerts, storage: rig.storage.dump() });
-    expect(everything).not.toContain(POS_KEY);
-    expect(everything).not.toContain(NOTIFY_KEY);
-    await rig.close();
-  }
+  if (rig) await closeRigCheckingSecrets(rig);
   rig = undefined;
 });
 

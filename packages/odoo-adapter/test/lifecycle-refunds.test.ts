@@ -5,17 +5,12 @@
  * original, Octopus not refundable, no original with this method — for each generation's way of
  * finding the original payment.
  */
-import { METHOD_ID, NOTIFY_KEY, POS_KEY, hkt, startRig, waitFor, type Rig } from './support/rig.js';
+import { METHOD_ID, hkt, startRig, waitFor, closeRigCheckingSecrets, type Rig } from './support/rig.js';
 import type { Gen, HarnessLine, HarnessOrder, PaymentMethodRecord } from './support/odoo-harness.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
-  if (rig) {
-    const everything = JSON.stringify({ logs: rig.logs, alerts: rig.pos.alerts, storage: rig.storage.dump() });
-    expect(everything).not.toContain(POS_KEY);
-    expect(everything).not.toContain(NOTIFY_KEY);
-    await rig.close();
-  }
+  if (rig) await closeRigCheckingSecrets(rig);
   rig = undefined;
 });
 

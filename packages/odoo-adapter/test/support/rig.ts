@@ -224,3 +224,11 @@ export async function startRig(options: RigOptions): Promise<Rig> {
 export function hkt(local: string): Date {
   return new Date(`${local}+08:00`);
 }
+
+/** Closes a rig after checking that neither key reached its logs, cashier alerts or storage. */
+export async function closeRigCheckingSecrets(rig: Rig): Promise<void> {
+  const everything = JSON.stringify({ logs: rig.logs, alerts: rig.pos.alerts, storage: rig.storage.dump() });
+  expect(everything).not.toContain(POS_KEY);
+  expect(everything).not.toContain(NOTIFY_KEY);
+  await rig.close();
+}

@@ -2,7 +2,7 @@
 /**
  * `qfpay-ecr-sim`: runs the simulated terminal from a shell. Prints one line per fact (URL, web
  * page, CA file and fingerprint, and the POS-KEY only when it generated a test key), then one line
- * per answered request. Never prints a POS-KEY or notification key it was given.
+ * per answered request. Never prints a POS-KEY, notification key or cloud client key it was given.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,11 @@ A simulated QFPay ECR terminal (SIMULATOR — not a real device).
   --notify-ca <path>       CA (PEM) the notify receiver's certificate chains to
   --ca-out <path>          where to write the terminal CA (default ./.sim/ca.pem)
   --merchant-name <text>   merchant name on replies and the page
+  --cloud-app-code <code>  also serve a fake QFPay OpenAPI for ECR Cloud (or env QFPAY_APP_CODE);
+                           its client key comes from env QFPAY_CLIENT_KEY only
+  --cloud-termid <id>      Device ID the terminal is bound to (default ${SIMULATOR_DEFAULTS.terminalId})
+  --cloud-mchid <id>       require this mchid on cloud requests (agents)
+  --cloud-port <n>         port of the OpenAPI (default 0 = any free port)
   --quiet                  do not print a line per request
   -h, --help               this text
 `;
@@ -48,6 +53,11 @@ const argsSchema = z.object({
   caOut: z.string().min(1).default('./.sim/ca.pem'),
   merchantName: z.string().min(1).max(100).optional(),
   quiet: z.boolean().default(false),
+  cloudAppCode: z.string().min(1).optional(),
+  cloudTermid: z.string().min(1).default(SIMULATOR_DEFAULTS.terminalId),
+  cloudMchid: z.string().min(1).optional(),
+  cloudPort: z.coerce.number().int().min(0).max(65535).default(0),
+  clientKey: z.string().min(1).optional(),
 });
 
 function fail(message: string): never {
@@ -73,6 +83,10 @@ async function main(): Promise<void> {
         'ca-out': { type: 'string' },
         'merchant-name': { type: 'string' },
         quiet: { type: 'boolean' },
+        'cloud-app-code': { type: 'string' },
+        'cloud-termid': { type: 'string' },
+        'cloud-mchid': { type: 'string' },
+        'cloud-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -100,10 +114,16 @@ async function main(): Promise<void> {
     caOut: values['ca-out'],
     merchantName: values['merchant-name'],
     quiet: values.quiet,
+    cloudAppCode: values['cloud-app-code'] ?? (process.env.QFPAY_APP_CODE || undefined),
+    cloudTermid: values['cloud-termid'],
+    cloudMchid: values['cloud-mchid'],
+    cloudPort: values['cloud-port'],
+    clientKey: process.env.QFPAY_CLIENT_KEY || undefined,
   });
   if (!parsed.success) fail(`${describeIssues(parsed.error)}\n\n${USAGE}`);
   const args = parsed.data;
   if (args.notifyUrl && !args.notifyKey) fail('--notify-url needs --notify-key (or env QFPAY_NOTIFY_KEY)');
+  if (args.cloudAppCode && !args.clientKey) fail('--cloud-app-code needs the client key in env QFPAY_CLIENT_KEY');
 
   const generated = args.posKey === undefined;
   const posKey = args.posKey ?? randomBytes(16).toString('hex');
@@ -119,6 +139,9 @@ async function main(): Promise<void> {
     ...(args.merchantName ? { merchantName: args.merchantName } : {}),
     ...(args.quiet ? {} : { log: (line: string) => process.stdout.write(`request: ${line}\n`) }),
   };
+  if (args.cloudAppCode && args.clientKey) {
+    options.cloud = { appCode: args.cloudAppCode, clientKey: args.clientKey, termid: args.cloudTermid, port: args.cloudPort, ...(args.cloudMchid ? { mchid: args.cloudMchid } : {}) };
+  }
   if (args.notifyUrl && args.notifyKey) {
     options.notify = { url: args.notifyUrl, key: args.notifyKey, ...(args.notifyCa ? { ca: readFileSync(args.notifyCa, 'utf8') } : {}) };
   }
@@ -136,6 +159,10 @@ async function main(): Promise<void> {
     out(`CA SHA-256: ${sim.caFingerprint256 ?? ''}`);
   } else {
     out('TLS: off (plain HTTP)');
+  }
+  if (sim.cloud) {
+    out(`Cloud URL: ${sim.cloud.url}`);
+    out(`Cloud app code: ${sim.cloud.appCode}, termid: ${sim.cloud.termid}`);
   }
   out(`Customer: ${args.customer}`);
   if (options.notify) out(`Notify URL: ${new URL(options.notify.url).origin}${new URL(options.notify.url).pathname}`);

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from '@qfpay-ecr/core';
+import { cloudOptionsSchema, resolveCloudOptions, type CloudOptions, type ResolvedCloudOptions } from './cloud/options.js';
 import type { TestPki } from './pki.js';
 import type { CustomerScript, Fault } from './types.js';
 
@@ -59,8 +60,10 @@ export interface SimulatorOptions {
   terminalId?: string;
   /** `mchid` in notifications. */
   merchantId?: string;
-  /** Receives one line per answered request (never contains the POS-KEY or notification key). */
+  /** Receives one line per answered request (never contains the POS-KEY, notification key or client key). */
   log?: (line: string) => void;
+  /** ECR Cloud: also serve a fake QFPay OpenAPI (`/ecr/v1/...`) that pushes to this terminal; see `sim.cloud`. */
+  cloud?: CloudOptions;
 }
 
 /** Notification target. */
@@ -104,6 +107,12 @@ export const faultSchema: z.ZodType<Fault> = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('garbage') }),
   z.object({ kind: z.literal('http500') }),
   z.object({ kind: z.literal('busy') }),
+  z.object({ kind: z.literal('truncate'), complete: z.boolean().optional() }),
+  z.object({ kind: z.literal('notify-lost') }),
+  z.object({ kind: z.literal('notify-duplicate') }),
+  z.object({ kind: z.literal('notify-delay'), ms: z.number().int().min(0).max(600_000) }),
+  z.object({ kind: z.literal('notify-reorder'), maxHoldMs: z.number().int().min(0).max(600_000).optional() }),
+  z.object({ kind: z.literal('notify-tamper') }),
 ]);
 
 const posKeySchema = z.string().refine((k) => [16, 24, 32].includes(Buffer.byteLength(k, 'utf8')), 'POS-KEY must be 16, 24 or 32 bytes (UTF-8)');
@@ -129,6 +138,7 @@ const optionsSchema = z.object({
   terminalId: z.string().min(1).max(64).optional(),
   merchantId: z.string().min(1).max(64).optional(),
   log: z.custom<(line: string) => void>((v) => typeof v === 'function', 'a function').optional(),
+  cloud: cloudOptionsSchema.optional(),
 });
 
 function safeProtocol(url: string): string {
@@ -154,6 +164,7 @@ export interface ResolvedOptions {
   terminalId: string;
   merchantId: string;
   log: ((line: string) => void) | undefined;
+  cloud: ResolvedCloudOptions | undefined;
 }
 
 /** Turns zod issues into one readable line that never echoes input values (keys are secrets). */
@@ -186,6 +197,7 @@ export function resolveOptions(input: SimulatorOptions): ResolvedOptions {
     terminalId: o.terminalId ?? SIMULATOR_DEFAULTS.terminalId,
     merchantId: o.merchantId ?? SIMULATOR_DEFAULTS.merchantId,
     log: o.log,
+    cloud: o.cloud ? resolveCloudOptions(o.cloud) : undefined,
   };
 }
 

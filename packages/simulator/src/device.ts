@@ -42,6 +42,12 @@ export interface LastResult {
   endedAt: Date;
 }
 
+/** Request facts that do not travel in the LAN content (see {@link Device.handle}). */
+export interface DeviceHints {
+  /** The refund's own out_trade_no (ECR Cloud); default `R<syssn>`. */
+  refundOutTradeNo?: string | undefined;
+}
+
 /** Everything the device needs from the simulator around it. */
 export interface DeviceDeps {
   book: TransactionBook;
@@ -116,8 +122,11 @@ export class Device {
     return this.last ? { ...this.last } : null;
   }
 
-  /** Processes one decoded request whose func_type matches its path. */
-  async handle(funcType: number, content: Record<string, string | number>): Promise<EcrResult> {
+  /**
+   * Processes one decoded request whose func_type matches its path. `hints` carries what only
+   * the ECR Cloud route knows (a cloud refund names its own out_trade_no; a LAN 1002 cannot).
+   */
+  async handle(funcType: number, content: Record<string, string | number>, hints: DeviceHints = {}): Promise<EcrResult> {
     const schema = SCHEMAS[funcType as keyof typeof SCHEMAS];
     if (!schema) return { reply: replies.params(`unknown func_type ${funcType}`), drop: false };
     const parsed = schema.safeParse(content);
@@ -126,7 +135,7 @@ export class Device {
       case 1001:
         return this.trade(tradeSchema.parse(content));
       case 1002:
-        return this.refund(refundSchema.parse(content));
+        return this.refund(refundSchema.parse(content), hints.refundOutTradeNo);
       case 3001:
         return { reply: this.printReceipt(String(content.orderId)), drop: false };
       case 3002:
@@ -218,7 +227,7 @@ export class Device {
     };
   }
 
-  private async refund(c: RefundContent): Promise<EcrResult> {
+  private async refund(c: RefundContent, outTradeNo?: string): Promise<EcrResult> {
     const { book, screen, faults, clock } = this.deps;
     if (faults.take('busy')) return { reply: replies.busy(), drop: false, fault: 'busy' };
     if (screen.current()) return { reply: replies.busy(), drop: false };
@@ -226,7 +235,7 @@ export class Device {
     if (!check.ok) return { reply: replies.ok({ respcd: check.code, resmsg: '', reserr: check.message, orig_syssn: c.orderId }), drop: false };
     const { original, amountMinor } = check;
     const syssn = book.nextSyssn();
-    const state: ScreenState = { kind: 'refund', outTradeNo: `R${syssn}`, amountMinor, channel: original.channel, openedAt: clock(), syssn, origSyssn: original.syssn };
+    const state: ScreenState = { kind: 'refund', outTradeNo: outTradeNo ?? `R${syssn}`, amountMinor, channel: original.channel, openedAt: clock(), syssn, origSyssn: original.syssn };
     const ended = screen.tryOpen(state, SIMULATOR_DEFAULTS.paymentTimeoutSec * 1000, (result) => this.settleRefund(state, c, original, result));
     if (!ended) return { reply: replies.busy(), drop: false };
     playCustomer(this.deps.customer(), screen, state);
@@ -368,9 +377,9 @@ export class Device {
   }
 
   private notify(entry: BookEntry, original?: BookEntry): void {
-    const { notifier, merchantId, clock } = this.deps;
+    const { notifier, merchantId, clock, faults } = this.deps;
     if (!notifier) return;
-    notifier.send(entry.kind, buildNotification(entry, { merchantId, now: clock(), ...(original ? { original } : {}) }));
+    notifier.send(entry.kind, buildNotification(entry, { merchantId, now: clock(), ...(original ? { original } : {}) }), faults.takeForNotification());
   }
 
   private remember(state: ScreenState, status: LastResult['status'], message: string, code?: string, card?: SimCard): void {

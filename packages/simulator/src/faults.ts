@@ -1,18 +1,23 @@
-import type { Fault } from './types.js';
+import type { Fault, NotifyFault } from './types.js';
 
-type ArrivalFault = Extract<Fault, { kind: 'drop-before' | 'delay' | 'garbage' | 'http500' }>;
+type ArrivalFault = Extract<Fault, { kind: 'drop-before' | 'delay' | 'garbage' | 'http500' | 'truncate' }>;
 
 function isArrival(fault: Fault): fault is ArrivalFault {
-  return fault.kind === 'drop-before' || fault.kind === 'delay' || fault.kind === 'garbage' || fault.kind === 'http500';
+  return fault.kind === 'drop-before' || fault.kind === 'delay' || fault.kind === 'garbage' || fault.kind === 'http500' || fault.kind === 'truncate';
+}
+
+function isNotify(fault: Fault): fault is NotifyFault {
+  return fault.kind.startsWith('notify-');
 }
 
 /**
  * One-shot faults waiting for a request to apply to. Each fault is consumed by exactly one
  * request, at the stage where it matches:
- * - `drop-before`, `delay`, `garbage`, `http500`: the next ECR request to arrive (not preflights,
- *   not the simulator's own `/sim/*` routes); the first queued one of these per request;
+ * - `drop-before`, `delay`, `garbage`, `http500`, `truncate`: the next ECR request to arrive (not
+ *   preflights, not the simulator's own `/sim/*` routes); the first queued one of these per request;
  * - `busy`: the next 1001/1002 whose content is valid;
- * - `drop-after-payment`: the next 1001 that opens a screen.
+ * - `drop-after-payment`: the next 1001 that opens a screen;
+ * - `notify-*`: the next notification the terminal's backend posts.
  */
 export class FaultQueue {
   private readonly queue: Fault[] = [];
@@ -33,6 +38,13 @@ export class FaultQueue {
     return this.queue.splice(index, 1)[0] as ArrivalFault;
   }
 
+  /** Takes the first queued notification-stage fault, if any. */
+  takeForNotification(): NotifyFault | undefined {
+    const index = this.queue.findIndex(isNotify);
+    if (index < 0) return undefined;
+    return this.queue.splice(index, 1)[0] as NotifyFault;
+  }
+
   /** Takes a queued fault of this kind, if any. */
   take(kind: 'busy' | 'drop-after-payment'): boolean {
     const index = this.queue.findIndex((f) => f.kind === kind);
@@ -41,7 +53,8 @@ export class FaultQueue {
     return true;
   }
 
-  clear(): void {
-    this.queue.length = 0;
+  /** Drops every queued fault; returns those that never applied. */
+  clear(): Fault[] {
+    return this.queue.splice(0, this.queue.length);
   }
 }

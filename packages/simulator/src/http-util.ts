@@ -39,6 +39,24 @@ export function send(res: ServerResponse, status: number, headers: Record<string
 }
 
 /**
+ * Writes only the first half of `body` (the `truncate` fault). `complete: false`: the headers
+ * announce the whole body, the half is written, then the connection is cut (the client sees a
+ * premature close). `complete: true`: the half is sent as a whole, well-formed HTTP reply.
+ */
+export function sendTruncated(res: ServerResponse, status: number, headers: Record<string, string>, body: string, complete: boolean): void {
+  if (res.destroyed || res.writableEnded) return;
+  const bytes = Buffer.from(body, 'utf8');
+  const half = bytes.subarray(0, Math.floor(bytes.length / 2));
+  if (complete) {
+    res.writeHead(status, { ...headers, 'Content-Length': String(half.length) });
+    res.end(half);
+    return;
+  }
+  res.writeHead(status, { ...headers, 'Content-Length': String(bytes.length) });
+  res.write(half, () => res.destroy());
+}
+
+/**
  * CORS headers a real terminal must send: Odoo's POS calls it straight from the browser with a
  * JSON POST, which needs a preflight. Private Network Access is allowed too (a public-origin POS
  * page calling a LAN device).

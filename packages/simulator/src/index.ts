@@ -5,6 +5,7 @@
 export { startSimulator, type Simulator, type CustomerControls } from './simulator.js';
 export { SIMULATOR_DEFAULTS, customerScriptSchema, faultSchema, type SimulatorOptions, type NotifyOptions } from './config.js';
 export { createTestPki, type TestPki, type TestPkiOptions } from './pki.js';
+export { cloudOptionsSchema, type CloudOptions, type SimulatorCloud } from './cloud/index.js';
 export { buildNotification } from './notifier.js';
 export { SimulatorError } from './errors.js';
 export { GARBAGE_BODY } from './server.js';
@@ -13,6 +14,7 @@ export type {
   CustomerScript,
   Fault,
   NotificationRecord,
+  NotifyFault,
   PendingCode,
   PrintRecord,
   RequestRecord,

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { signNotification } from '@qfpay-ecr/core/notify';
 import { SIMULATOR_DEFAULTS } from './config.js';
 import { hkDateTime } from './time.js';
-import type { BookEntry, NotificationRecord } from './types.js';
+import type { BookEntry, NotificationRecord, NotifyFault } from './types.js';
 
 /** The notification QFPay's backend posts for a successful payment or refund: all values are strings, amounts in cents. */
 export function buildNotification(entry: BookEntry, context: { merchantId: string; original?: BookEntry; now: Date }): Record<string, string> {
@@ -50,14 +50,51 @@ export interface NotifierOptions {
   timeoutMs?: number;
 }
 
+/** How one notification is to be delivered (its fault, if any). */
+interface DeliveryPlan {
+  /** Added to the first attempt's delay (`notify-delay`). */
+  extraDelayMs: number;
+  /** First attempt with an altered body under the genuine signature (`notify-tamper`). */
+  tamper: boolean;
+  /** Post once more after delivery (`notify-duplicate`). */
+  duplicate: boolean;
+  /** Runs once the first attempt has finished (releases a notification held back by `notify-reorder`). */
+  afterFirst: (() => void) | undefined;
+}
+
+/** A notification held back by `notify-reorder`. */
+interface Held {
+  record: NotificationRecord;
+  timer: NodeJS.Timeout;
+}
+
+/** Result of one POST. */
+interface PostResult {
+  status: number | undefined;
+  text: string;
+  error?: string;
+}
+
+const DEFAULT_MAX_HOLD_MS = 2_000;
+
+/** The body a man in the middle would send: same fields, another amount. */
+function tamperedBody(body: string): string {
+  const fields = JSON.parse(body) as Record<string, string>;
+  const changed = fields.txamt === '1' ? '2' : '1';
+  return JSON.stringify({ ...fields, txamt: changed, cash_fee: changed });
+}
+
 /**
  * Posts signed notifications and retries on QFPay's schedule until a receiver answers
  * 200 `SUCCESS`. Each delay in `scheduleMs` is counted from the end of the previous attempt.
+ * A notification fault (see `Fault`) changes how one notification is delivered.
  */
 export class Notifier {
   private readonly records: NotificationRecord[] = [];
+  private readonly plans = new Map<NotificationRecord, DeliveryPlan>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<ClientRequest>();
+  private held: Held | undefined;
   private closed = false;
 
   constructor(
@@ -65,11 +102,40 @@ export class Notifier {
     private readonly onAttempt: (record: NotificationRecord) => void,
   ) {}
 
-  /** Starts delivering one notification. */
-  send(notifyType: 'payment' | 'refund', fields: Record<string, string>): void {
+  /** Starts delivering one notification, with `fault` applied to it. */
+  send(notifyType: 'payment' | 'refund', fields: Record<string, string>, fault?: NotifyFault): void {
     if (this.closed) return;
-    const record: NotificationRecord = { notifyType, syssn: fields.syssn ?? '', body: JSON.stringify(fields), attempts: 0, delivered: false, gaveUp: false };
+    const record: NotificationRecord = { notifyType, syssn: fields.syssn ?? '', body: JSON.stringify(fields), attempts: 0, delivered: false, gaveUp: false, ...(fault ? { fault: fault.kind } : {}) };
     this.records.push(record);
+    // A notification held back by notify-reorder goes out right after this one.
+    const earlier = this.held;
+    this.held = undefined;
+    const releaseEarlier = earlier ? () => this.release(earlier) : undefined;
+    if (fault?.kind === 'notify-lost') {
+      record.gaveUp = true;
+      this.onAttempt({ ...record });
+      releaseEarlier?.();
+      return;
+    }
+    if (fault?.kind === 'notify-reorder') {
+      releaseEarlier?.();
+      const timer = setTimeout(() => {
+        if (this.held?.record === record) {
+          this.held = undefined;
+          this.release({ record, timer });
+        }
+      }, fault.maxHoldMs ?? DEFAULT_MAX_HOLD_MS);
+      this.timers.add(timer);
+      this.plans.set(record, { extraDelayMs: 0, tamper: false, duplicate: false, afterFirst: undefined });
+      this.held = { record, timer };
+      return;
+    }
+    this.plans.set(record, {
+      extraDelayMs: fault?.kind === 'notify-delay' ? fault.ms : 0,
+      tamper: fault?.kind === 'notify-tamper',
+      duplicate: fault?.kind === 'notify-duplicate',
+      afterFirst: releaseEarlier,
+    });
     this.scheduleAttempt(record, 0);
   }
 
@@ -85,47 +151,75 @@ export class Notifier {
     this.timers.clear();
     for (const req of this.inFlight) req.destroy();
     this.inFlight.clear();
+    this.held = undefined;
+  }
+
+  private release(held: Held): void {
+    clearTimeout(held.timer);
+    this.timers.delete(held.timer);
+    this.scheduleAttempt(held.record, 0);
   }
 
   private scheduleAttempt(record: NotificationRecord, index: number): void {
-    const delay = this.options.scheduleMs[index];
-    if (delay === undefined || this.closed) return;
+    const scheduled = this.options.scheduleMs[index];
+    if (scheduled === undefined || this.closed) return;
+    const plan = this.plans.get(record);
+    const delay = scheduled + (index === 0 ? (plan?.extraDelayMs ?? 0) : 0);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.attempt(record).then(() => {
+      void this.attempt(record, index === 0 && plan?.tamper === true).then(() => {
         if (this.closed) return;
         const last = index + 1 >= this.options.scheduleMs.length;
         if (!record.delivered && last) record.gaveUp = true;
         this.onAttempt({ ...record });
+        if (index === 0) plan?.afterFirst?.();
+        if (record.delivered && plan?.duplicate) {
+          plan.duplicate = false;
+          this.redeliver(record);
+        }
         if (!record.delivered && !last) this.scheduleAttempt(record, index + 1);
+        if (record.delivered || last) this.plans.delete(record);
       });
     }, delay);
     this.timers.add(timer);
   }
 
-  private attempt(record: NotificationRecord): Promise<void> {
+  /** Posts a delivered notification once more (`notify-duplicate`); the record stays delivered. */
+  private redeliver(record: NotificationRecord): void {
     record.attempts += 1;
-    const body = Buffer.from(record.body, 'utf8');
+    void this.post(record.body, record.body).then(() => {
+      if (!this.closed) this.onAttempt({ ...record });
+    });
+  }
+
+  private async attempt(record: NotificationRecord, tamper: boolean): Promise<void> {
+    record.attempts += 1;
+    const result = await this.post(tamper ? tamperedBody(record.body) : record.body, record.body);
+    if (result.status === undefined) delete record.lastStatus;
+    else record.lastStatus = result.status;
+    if (result.error === undefined) delete record.lastError;
+    else record.lastError = result.error;
+    record.delivered = result.status === 200 && result.text.trim() === 'SUCCESS';
+  }
+
+  /** One signed POST of `body`; the signature is computed over `signedBody` (the same, unless tampered). */
+  private post(body: string, signedBody: string): Promise<PostResult> {
+    const bytes = Buffer.from(body, 'utf8');
     const url = new URL(this.options.url);
     const headers = {
       'Content-Type': 'application/json',
-      'Content-Length': String(body.length),
-      'X-QF-SIGN': signNotification(body, this.options.key),
+      'Content-Length': String(bytes.length),
+      'X-QF-SIGN': signNotification(Buffer.from(signedBody, 'utf8'), this.options.key),
       'User-Agent': 'qfpay-ecr-simulator',
     };
     const timeoutMs = this.options.timeoutMs ?? SIMULATOR_DEFAULTS.notifyTimeoutMs;
-    return new Promise<void>((resolve) => {
+    return new Promise<PostResult>((resolve) => {
       let done = false;
       const finish = (status: number | undefined, text: string, error?: string) => {
         if (done) return;
         done = true;
         this.inFlight.delete(req);
-        if (status === undefined) delete record.lastStatus;
-        else record.lastStatus = status;
-        if (error === undefined) delete record.lastError;
-        else record.lastError = error;
-        record.delivered = status === 200 && text.trim() === 'SUCCESS';
-        resolve();
+        resolve(error === undefined ? { status, text } : { status, text, error });
       };
       let responded = false;
       const onResponse = (res: IncomingMessage) => {
@@ -152,7 +246,7 @@ export class Notifier {
       req.on('close', () => {
         if (!responded) finish(undefined, '', 'connection closed');
       });
-      req.end(body);
+      req.end(bytes);
     });
   }
 }

@@ -6,7 +6,7 @@ import { SIMULATOR_DEFAULTS } from './config.js';
 import { decodeEcrBody } from './decode.js';
 import { replies, type Device, type EcrReply } from './device.js';
 import type { FaultQueue } from './faults.js';
-import { BodyTooLarge, corsHeaders, preflightHeaders, readBody, send } from './http-util.js';
+import { BodyTooLarge, corsHeaders, preflightHeaders, readBody, send, sendTruncated } from './http-util.js';
 import { ECR_PATHS } from './schemas.js';
 import type { RequestRecord } from './types.js';
 
@@ -140,6 +140,8 @@ export class EcrServer {
       if (this.closing) return;
       if (fault?.kind === 'garbage') {
         send(res, 200, { 'Content-Type': 'application/json', ...corsHeaders(req) }, GARBAGE_BODY);
+      } else if (fault?.kind === 'truncate') {
+        sendTruncated(res, status, { ...headers, ...corsHeaders(req) }, body, fault.complete === true);
       } else {
         record.respcd = encrypted?.respcd ?? null;
         send(res, status, { ...headers, ...corsHeaders(req) }, body);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { TransactionBook } from './book.js';
+import { startCloud, type RunningCloud, type SimulatorCloud } from './cloud/index.js';
 import { parseCustomerScript, parseFault, resolveOptions, SIMULATOR_DEFAULTS, type SimulatorOptions } from './config.js';
 import { Device } from './device.js';
 import { SimulatorError } from './errors.js';
@@ -35,6 +36,8 @@ export interface Simulator {
   readonly caFingerprint256: string | null;
   /** The customer-facing page (simulator-only). */
   readonly webUrl: string;
+  /** The fake QFPay OpenAPI (ECR Cloud) when `cloud` was given, else null. Same CA as the terminal. */
+  readonly cloud: SimulatorCloud | null;
   /** Customer behaviour for the next screens. */
   setCustomer(script: CustomerScript): void;
   readonly customer: CustomerControls;
@@ -44,6 +47,8 @@ export interface Simulator {
   waitForScreen(timeoutMs?: number): Promise<ScreenState>;
   /** Queues a one-shot fault for the next matching request. */
   injectFault(fault: Fault): void;
+  /** Drops every queued fault; returns those that never applied (oldest first). */
+  clearFaults(): Fault[];
   /** How many decoded 1001 requests carried this out_trade_no ("never charged twice"). */
   paymentRequestCount(outTradeNo: string): number;
   /** Every ECR request received, oldest first (copies). */
@@ -106,8 +111,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   let customer = opts.customer;
   const records: RequestRecord[] = [];
   const book = new TransactionBook(opts.clock, (entry) => emit('transaction', entry));
+  // Internal screen-open hooks run before public listeners (which may throw): the cloud uses them.
+  const screenHooks = new Set<(state: ScreenState) => void>();
   const screen = new Screen(
-    (state) => emit('screen', state),
+    (state) => {
+      for (const hook of [...screenHooks]) hook(state);
+      emit('screen', state);
+    },
     (state, result) => emit('screen-closed', state, result),
   );
   const faults = new FaultQueue();
@@ -149,6 +159,35 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     throw new SimulatorError('SIM_LISTEN', `cannot listen on ${opts.host}:${opts.port} (${code})`, code === 'EADDRINUSE' ? 'the port is taken: choose another port (0 = any free one)' : 'check the host is an address of this machine', { cause });
   }
   const url = `${opts.tls ? 'https' : 'http'}://${urlHost(opts.host)}:${address.port}`;
+  let cloud: RunningCloud | null = null;
+  if (opts.cloud) {
+    try {
+      cloud = await startCloud({
+        options: opts.cloud,
+        host: opts.host,
+        tls: pki ? { key: pki.leafKeyPem, cert: pki.leafCertPem } : undefined,
+        device,
+        book,
+        screen,
+        faults,
+        clock: opts.clock,
+        onScreenOpen: (hook) => {
+          screenHooks.add(hook);
+          return () => screenHooks.delete(hook);
+        },
+        merchantName: opts.merchantName,
+        merchantId: opts.merchantId,
+        terminalId: opts.terminalId,
+        arrived: (record) => records.push(record),
+        completed: (record) => emit('request', { ...record }),
+        log: opts.log,
+      });
+    } catch (error) {
+      notifier?.close();
+      await server.close();
+      throw error;
+    }
+  }
   let closed: Promise<void> | null = null;
   const waiters = new Set<(error: SimulatorError) => void>();
 
@@ -159,6 +198,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     caPem: pki?.caCertPem ?? null,
     caFingerprint256: pki?.caFingerprint256 ?? null,
     webUrl: `${url}/`,
+    cloud: cloud?.info ?? null,
     setCustomer(script) {
       customer = parseCustomerScript(script);
     },
@@ -189,6 +229,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     injectFault(fault) {
       faults.push(parseFault(fault));
     },
+    clearFaults: () => faults.clear(),
     paymentRequestCount: (outTradeNo) => device.paymentRequestCount(outTradeNo),
     requests: () => records.map((r) => ({ ...r, ...(r.content ? { content: { ...r.content } } : {}) })),
     transactions: () => book.snapshot(),
@@ -208,7 +249,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
     close() {
       closed ??= (async () => {
-        const stopping = server.close();
+        const stopping = Promise.all([server.close(), cloud?.close()]);
         for (const fail of [...waiters]) fail(new SimulatorError('SIM_CLOSED', 'the simulator was closed while waiting for a screen', 'start a new simulator'));
         screen.shutdown();
         notifier?.close();

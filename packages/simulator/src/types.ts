@@ -43,7 +43,32 @@ export type Fault =
   /** Next ECR request: answered HTTP 500 with an HTML body, not processed. */
   | { kind: 'http500' }
   /** Next valid 1001/1002: answered 6002 "terminal busy" without opening a screen. */
-  | { kind: 'busy' };
+  | { kind: 'busy' }
+  /**
+   * Next ECR request: processed normally, but the reply is cut mid-body: the headers announce the
+   * whole body, half of it is written, then the connection is cut. With `complete: true` the
+   * first half is sent as if it were the whole reply (Content-Length of the half).
+   */
+  | { kind: 'truncate'; complete?: boolean }
+  /** Next notification is never posted (QFPay lost it); its record says `gaveUp`. */
+  | { kind: 'notify-lost' }
+  /** Next notification, once delivered, is posted a second time, byte for byte (a redelivery). */
+  | { kind: 'notify-duplicate' }
+  /** Next notification's first attempt is posted `ms` later than the schedule says. */
+  | { kind: 'notify-delay'; ms: number }
+  /**
+   * Next notification is held back until the following one has been posted, so the receiver
+   * sees them out of order; released after `maxHoldMs` (default 2000) if no other comes.
+   */
+  | { kind: 'notify-reorder'; maxHoldMs?: number }
+  /**
+   * Next notification's first attempt carries an altered body (`txamt` changed) under the
+   * original body's signature, as a man in the middle would send it; later attempts are genuine.
+   */
+  | { kind: 'notify-tamper' };
+
+/** Faults that apply to a notification rather than to an ECR request. */
+export type NotifyFault = Extract<Fault, { kind: 'notify-lost' | 'notify-duplicate' | 'notify-delay' | 'notify-reorder' | 'notify-tamper' }>;
 
 /** The payment or refund screen the terminal is showing. */
 export interface ScreenState {
@@ -130,6 +155,8 @@ export interface NotificationRecord {
   lastError?: string;
   /** True once the schedule is exhausted without a `SUCCESS`. */
   gaveUp: boolean;
+  /** The notification fault that applied to it, if any. */
+  fault?: NotifyFault['kind'];
 }
 
 /** A print job (3001 receipt or 3002 summary). */

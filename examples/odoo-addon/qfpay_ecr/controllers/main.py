@@ -12,13 +12,18 @@ from ..tools import ecr
 
 _logger = logging.getLogger(__name__)
 
+MAX_BODY_BYTES = 64 * 1024
+
 
 class QfpayEcrController(http.Controller):
 
     @http.route("/qfpay/notify", type="http", auth="public", methods=["POST"], csrf=False, save_session=False)
     def qfpay_notify(self, **_kwargs):
+        # Refuse a declared oversize body before reading it into memory (the route is public).
+        if (request.httprequest.content_length or 0) > MAX_BODY_BYTES:
+            return request.make_response("too large", status=413)
         raw = request.httprequest.get_data(cache=False)
-        if len(raw) > 64 * 1024:
+        if len(raw) > MAX_BODY_BYTES:
             return request.make_response("too large", status=413)
         try:
             data = json.loads(raw.decode("utf-8"))

@@ -195,7 +195,8 @@ def verify_notification(raw_body, sign_header, notification_key):
     if not notification_key or not sign_header:
         return False
     expected = hashlib.md5(raw_body + notification_key.encode("utf-8")).hexdigest().upper()
-    return hmac.compare_digest(expected, sign_header.strip().upper())
+    # Bytes, not str: compare_digest raises TypeError on a non-ASCII str, which a sender controls.
+    return hmac.compare_digest(expected.encode("ascii"), sign_header.strip().upper().encode("utf-8"))
 
 
 def split_out_trade_no(value):

@@ -1,6 +1,6 @@
 import { DecodeError } from '../errors.js';
 import { decryptFromBase64, encryptToBase64 } from './cipher.js';
-import { digestFormatted } from './digest.js';
+import { digestFormatted, digestMatches } from './digest.js';
 import { formatContent, parseFormattedContent, setOwn, type WireContent } from './format.js';
 
 /**
@@ -79,7 +79,7 @@ function decodePlainEnvelope(outer: unknown, posKey: string): DecodedRequest {
 }
 
 function checkDigest(formatted: string, digest: string, posKey: string): void {
-  if (digestFormatted(formatted, posKey) !== digest) {
+  if (!digestMatches(formatted, digest, posKey)) {
     throw new DecodeError('DECODE_BAD_DIGEST', 'request digest does not match its content under this POS-KEY', 'the POS-KEY differs between POS and terminal');
   }
 }

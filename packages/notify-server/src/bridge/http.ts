@@ -120,6 +120,12 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<unknown
   if (pre !== undefined) return pre;
   const type = ctx.get('content-type');
   if (type && !/^application\/json\b/i.test(type)) throw new BodyError(415, 'BRIDGE_BAD_CONTENT_TYPE', 'the body must be application/json');
+  const declared = ctx.request.length;
+  if (declared !== undefined && declared > limit) {
+    // Refused without reading; closing keeps the unread rest from being parsed as a next request.
+    ctx.set('Connection', 'close');
+    throw new BodyError(413, 'BRIDGE_BODY_TOO_LARGE', `the body is larger than ${limit} bytes`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {

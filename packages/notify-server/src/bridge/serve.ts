@@ -24,6 +24,10 @@ export async function startBridgeServer(options: { routers: readonly Router[]; h
   for (const r of options.routers) app.use(r.routes());
   const host = options.host ?? '127.0.0.1';
   const server = app.listen(options.port ?? 0, host);
+  // As the notify app: a client that trickles its headers or body in is dropped (slow-loris).
+  // Long polls are not affected: these bound receiving the request, not sending the answer.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 30_000;
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);

@@ -68,6 +68,13 @@ export function eventsHandler(deps: EventsRouteDeps) {
       return;
     }
     const replayFrom = fromHeader ?? fromQuery;
+    if (ctx.method === 'HEAD') {
+      // Node sends no headers for a HEAD answer that is never ended: answer it, open no stream.
+      ctx.status = 200;
+      ctx.type = 'text/event-stream; charset=utf-8';
+      ctx.set('Cache-Control', 'no-cache, no-transform');
+      return;
+    }
 
     ctx.respond = false;
     const res: ServerResponse = ctx.res;

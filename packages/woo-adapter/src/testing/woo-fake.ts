@@ -37,10 +37,16 @@
  * Faults: `injectFault` (503, reset, HTML page; before or after the request is applied) and
  * `suspend()`/`resume()` (connection refused).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+
+/** Constant-time text comparison, as WooCommerce's `hash_equals` (hashing first hides the length too). */
+function sameSecret(expected: string, given: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(expected), digest(given));
+}
 
 /** An API key of the fake shop. */
 export interface FakeApiKey {
@@ -524,7 +530,7 @@ export async function startWooFake(options: WooFakeOptions = {}): Promise<WooFak
     if (!ck || !cs) return { mode: 'none' };
     const key = keys.find((k) => k.consumerKey === ck);
     if (!key) return { mode };
-    if (key.consumerSecret !== cs) {
+    if (!sameSecret(key.consumerSecret, cs)) {
       return {
         mode,
         error: new RestError(401, 'woocommerce_rest_authentication_error', 'Consumer secret is invalid.', {

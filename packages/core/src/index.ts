@@ -8,3 +8,4 @@ export * from './reference/index.js';
 export * from './transport/index.js';
 export * from './terminal/index.js';
 export * from './doctor/index.js';
+export * from './cloud/index.js';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseMajorAmount } from '../money/index.js';
+import { CLOUD_ENVIRONMENT_NAMES, type CloudEnvironment } from '../cloud/environments.js';
 import { CHANNELS } from '../terminal/types.js';
 
 /** Raised for anything wrong on the command line; printed with the usage text. */
@@ -21,7 +22,8 @@ Commands:
   print-receipt  --syssn SYSSN
   print-summary
   doctor         check the shop's HTTPS setup: CA file and fingerprints, terminal reachable, TLS,
-                 HTTPS answering, POS-KEY accepted, notify URL (see Doctor options); exit 5 = a check failed
+                 HTTPS answering, POS-KEY accepted, notify URL (see Doctor options); exit 5 = a check failed;
+                 with --cloud: the ECR Cloud setup (environment, credentials, signature, device bound)
 
 Terminal options (flags win over environment variables):
   --terminal HOST[:PORT]   terminal IP, port 9001 by default     (QFPAY_TERMINAL)
@@ -33,6 +35,17 @@ Terminal options (flags win over environment variables):
   --resolve-deadline SEC   how long to keep querying an unanswered payment (default 120)
   --json                   print the result as JSON on stdout
   -h, --help
+
+ECR Cloud (--cloud: through QFPay's OpenAPI instead of the LAN; every command above takes it):
+  --cloud                  use ECR Cloud instead of the LAN terminal (doctor: check it too)
+  --cloud-env ENV          ${CLOUD_ENVIRONMENT_NAMES.join(' | ')}; no default, credentials belong to one (QFPAY_CLOUD_ENV)
+  --cloud-url URL          only with --cloud-env custom: the OpenAPI origin             (QFPAY_CLOUD_URL)
+  --cloud-ca PATH          only with --cloud-env custom: the CA of that server          (QFPAY_CLOUD_CA)
+  --app-code CODE          OpenAPI app code                                             (QFPAY_APP_CODE)
+  --client-key KEY         OpenAPI client key (QFPAY_CLIENT_KEY; prefer the variable)
+  --termid ID              the terminal's Device ID (Haojin → My → Settings → Device ID) (QFPAY_TERMID)
+  --mchid ID               merchant ID, only if QFPay issued one                         (QFPAY_MCHID)
+  --sign-type MD5|SHA256   signature hash, MD5 by default                               (QFPAY_SIGN_TYPE)
 
 Channels: ${CHANNELS.join(', ')}
 
@@ -47,19 +60,45 @@ Exit codes: 0 approved/done, 3 declined, 4 cancelled, 5 failed (doctor: a check 
             6 unknown (check with query), 7 not found, 2 usage or configuration error, 1 unexpected error.`;
 
 const channelSchema = z.enum(CHANNELS, { error: () => `--channel must be one of: ${CHANNELS.join(', ')}` });
-const refSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'references are 1-64 characters of A-Z a-z 0-9 _ -');
+// Each message names its flag: a bare "references are…" left the user guessing which one was wrong.
+const refSchema = (flag: string) => z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `${flag} must be 1-64 characters of A-Z a-z 0-9 _ -`);
 
 const terminalSchema = z.object({
   host: z.string().min(1, 'give the terminal address with --terminal or QFPAY_TERMINAL'),
-  port: z.number().int().min(1).max(65535),
+  port: z.number().int().min(1, '--terminal port must be 1-65535').max(65535, '--terminal port must be 1-65535'),
   posKey: z.string().min(1, 'give the POS-KEY with QFPAY_POS_KEY (or --pos-key)'),
   ca: z.string().optional(),
   pin: z.string().optional(),
   http: z.boolean(),
-  resolveDeadlineMs: z.number().int().positive(),
+  resolveDeadlineMs: z.number().int().positive('--resolve-deadline must be at least 0.001 seconds'),
   json: z.boolean(),
 });
-export type TerminalArgs = z.infer<typeof terminalSchema>;
+/** How to reach the terminal: over the LAN (default) or through ECR Cloud (`--cloud`). */
+export type TerminalArgs = (z.infer<typeof terminalSchema> & { mode: 'lan' }) | ({ mode: 'cloud'; json: boolean } & CloudConnectionArgs);
+
+/** ECR Cloud settings of a pay/refund/query/cancel/print command: all required but mchid/baseUrl/ca/signType. */
+export interface CloudConnectionArgs {
+  environment: CloudEnvironment;
+  baseUrl?: string;
+  ca?: string;
+  appCode: string;
+  clientKey: string;
+  termid: string;
+  mchid?: string;
+  signType?: 'MD5' | 'SHA256';
+}
+
+/** ECR Cloud settings of `doctor --cloud`: any may be missing (doctor reports it). */
+export interface CloudDoctorArgs {
+  environment?: string;
+  baseUrl?: string;
+  ca?: string;
+  appCode?: string;
+  clientKey?: string;
+  termid?: string;
+  mchid?: string;
+  signType?: 'MD5' | 'SHA256';
+}
 
 export type CliRequest =
   | { command: 'help' }
@@ -82,6 +121,8 @@ export interface DoctorArgs {
   notifyKey?: string;
   notifyCa?: string;
   notifyLocal: boolean;
+  /** Present with `--cloud`. */
+  cloud?: CloudDoctorArgs;
   timeoutMs: number;
   json: boolean;
 }
@@ -114,20 +155,37 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
         'notify-ca': { type: 'string' },
         'notify-local': { type: 'boolean' },
         timeout: { type: 'string' },
+        cloud: { type: 'boolean' },
+        'cloud-env': { type: 'string' },
+        'cloud-url': { type: 'string' },
+        'cloud-ca': { type: 'string' },
+        'app-code': { type: 'string' },
+        'client-key': { type: 'string' },
+        termid: { type: 'string' },
+        mchid: { type: 'string' },
+        'sign-type': { type: 'string' },
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // One line: parseArgs adds "Did you forget…" lines after the message.
+    throw new UsageError((err as Error).message.split('\n').join(' '));
   }
   const { values, positionals } = parsed;
   if (values.help || positionals.length === 0) return { command: 'help' };
   if (positionals.length > 1) throw new UsageError(`one command at a time, got: ${positionals.join(' ')}`);
   const command = positionals[0] as string;
   if (!(COMMANDS as readonly string[]).includes(command)) throw new UsageError(`unknown command "${command}"`);
+  const cloudFlags = CLOUD_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (!values.cloud && cloudFlags.length > 0) throw new UsageError(`--${cloudFlags[0]} needs --cloud`);
   if (command === 'doctor') return parseDoctor(values, env);
   const doctorOnly = DOCTOR_ONLY.filter((flag) => values[flag] !== undefined);
   if (doctorOnly.length > 0) throw new UsageError(`--${doctorOnly[0]} is a doctor option`);
+  const terminal: TerminalArgs = values.cloud ? parseCloudConnection(values, env) : parseLan(values, env);
+  return parseCommand(command as Exclude<Command, 'doctor'>, values, terminal);
+}
 
+/** The LAN terminal's options (flags, then environment). */
+function parseLan(values: ParsedValues, env: NodeJS.ProcessEnv): TerminalArgs {
   const [host, portText] = splitHostPort(values.terminal ?? env.QFPAY_TERMINAL ?? '');
   const deadlineText = values['resolve-deadline'] ?? '120';
   const deadlineSec = Number(deadlineText);
@@ -142,14 +200,53 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
     resolveDeadlineMs: Math.round(deadlineSec * 1000),
     json: values.json ?? false,
   });
+  return { mode: 'lan', ...terminal };
+}
+
+/** `--cloud` for pay/refund/query/cancel/print: environment, app code, client key and termid are required. */
+function parseCloudConnection(values: ParsedValues, env: NodeJS.ProcessEnv): TerminalArgs {
+  const lanOnly = (['pos-key', 'ca', 'pin-ca', 'http', 'resolve-deadline', 'terminal'] as const).filter((flag) => values[flag] !== undefined);
+  if (lanOnly.length > 0) throw new UsageError(`--${lanOnly[0]} is for the LAN terminal, not --cloud`);
+  const c = cloudSettings(values, env);
+  if (c.environment === undefined) throw new UsageError(`--cloud needs --cloud-env (${CLOUD_ENVIRONMENT_NAMES.join(', ')}) or QFPAY_CLOUD_ENV: credentials belong to one environment`);
+  if (!(CLOUD_ENVIRONMENT_NAMES as readonly string[]).includes(c.environment)) throw new UsageError(`--cloud-env must be one of ${CLOUD_ENVIRONMENT_NAMES.join(', ')}`);
+  const missing = [!c.appCode && '--app-code (QFPAY_APP_CODE)', !c.clientKey && 'QFPAY_CLIENT_KEY (or --client-key)', !c.termid && '--termid (QFPAY_TERMID)'].filter((m): m is string => typeof m === 'string');
+  if (missing.length > 0) throw new UsageError(`--cloud needs ${missing.join(', ')}`);
+  return {
+    mode: 'cloud',
+    json: values.json ?? false,
+    ...(c as CloudConnectionArgs),
+    environment: c.environment as CloudEnvironment,
+  };
+}
+
+/** ECR Cloud settings from flags, then environment variables; blank means unset. */
+function cloudSettings(values: ParsedValues, env: NodeJS.ProcessEnv): CloudDoctorArgs {
+  const signType = nonEmpty(values['sign-type'] ?? env.QFPAY_SIGN_TYPE)?.toUpperCase();
+  if (signType !== undefined && signType !== 'MD5' && signType !== 'SHA256') throw new UsageError('--sign-type must be MD5 or SHA256');
+  const pairs: [keyof CloudDoctorArgs, string | undefined][] = [
+    ['environment', nonEmpty(values['cloud-env'] ?? env.QFPAY_CLOUD_ENV)],
+    ['baseUrl', nonEmpty(values['cloud-url'] ?? env.QFPAY_CLOUD_URL)],
+    ['ca', nonEmpty(values['cloud-ca'] ?? env.QFPAY_CLOUD_CA)],
+    ['appCode', nonEmpty(values['app-code'] ?? env.QFPAY_APP_CODE)],
+    ['clientKey', nonEmpty(values['client-key'] ?? env.QFPAY_CLIENT_KEY)],
+    ['termid', nonEmpty(values.termid ?? env.QFPAY_TERMID)],
+    ['mchid', nonEmpty(values.mchid ?? env.QFPAY_MCHID)],
+    ['signType', signType],
+  ];
+  return Object.fromEntries(pairs.filter(([, v]) => v !== undefined)) as CloudDoctorArgs;
+}
+
+/** The command's own arguments. */
+function parseCommand(command: Exclude<Command, 'doctor'>, values: ParsedValues, terminal: TerminalArgs): CliRequest {
   const amountMinor = values.amount === undefined ? undefined : parseAmount(values.amount);
 
-  switch (command as Command) {
+  switch (command) {
     case 'pay': {
       if (amountMinor === undefined) throw new UsageError('pay needs --amount, e.g. --amount 12.50');
       if (values.channel === undefined) throw new UsageError('pay needs --channel, e.g. --channel card_payment');
       const channel = check(channelSchema, values.channel);
-      const outTradeNo = values['out-trade-no'] === undefined ? undefined : check(refSchema, values['out-trade-no']);
+      const outTradeNo = values['out-trade-no'] === undefined ? undefined : check(refSchema('--out-trade-no'), values['out-trade-no']);
       return { command: 'pay', amountMinor, channel, ...(outTradeNo ? { outTradeNo } : {}), ...terminal };
     }
     case 'refund':
@@ -159,8 +256,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
       const syssn = values.syssn;
       if ((outTradeNo === undefined) === (syssn === undefined)) throw new UsageError('query needs exactly one of --out-trade-no or --syssn');
       return outTradeNo !== undefined
-        ? { command: 'query', outTradeNo: check(refSchema, outTradeNo), ...terminal }
-        : { command: 'query', syssn: check(refSchema, syssn as string), ...terminal };
+        ? { command: 'query', outTradeNo: check(refSchema('--out-trade-no'), outTradeNo), ...terminal }
+        : { command: 'query', syssn: check(refSchema('--syssn'), syssn as string), ...terminal };
     }
     case 'cancel':
       return { command: 'cancel', ...terminal };
@@ -168,8 +265,6 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliRe
       return { command: 'print-receipt', syssn: requireSyssn(values.syssn, 'print-receipt'), ...terminal };
     case 'print-summary':
       return { command: 'print-summary', ...terminal };
-    case 'doctor':
-      return parseDoctor(values, env);
   }
 }
 
@@ -190,7 +285,18 @@ type ParsedValues = {
   'notify-ca'?: string;
   'notify-local'?: boolean;
   timeout?: string;
+  cloud?: boolean;
+  'cloud-env'?: string;
+  'cloud-url'?: string;
+  'cloud-ca'?: string;
+  'app-code'?: string;
+  'client-key'?: string;
+  termid?: string;
+  mchid?: string;
+  'sign-type'?: string;
 };
+
+const CLOUD_FLAGS = ['cloud-env', 'cloud-url', 'cloud-ca', 'app-code', 'client-key', 'termid', 'mchid', 'sign-type'] as const;
 
 function parseDoctor(values: ParsedValues, env: NodeJS.ProcessEnv): DoctorArgs {
   const misplaced = (['amount', 'channel', 'out-trade-no', 'syssn', 'resolve-deadline', 'http'] as const).filter((flag) => values[flag] !== undefined);
@@ -205,11 +311,13 @@ function parseDoctor(values: ParsedValues, env: NodeJS.ProcessEnv): DoctorArgs {
     terminal = { host, port };
   }
   const notifyUrl = nonEmpty(values['notify-url'] ?? env.QFPAY_NOTIFY_URL);
-  if (terminal === undefined && notifyUrl === undefined) {
-    throw new UsageError('doctor needs a terminal (--terminal or QFPAY_TERMINAL), a notify URL (--notify-url), or both');
+  const cloud = values.cloud ? cloudSettings(values, env) : undefined;
+  if (terminal === undefined && notifyUrl === undefined && cloud === undefined) {
+    throw new UsageError('doctor needs a terminal (--terminal or QFPAY_TERMINAL), --cloud, a notify URL (--notify-url), or several');
   }
   const timeoutSec = Number(values.timeout ?? '5');
-  if (!Number.isFinite(timeoutSec) || timeoutSec <= 0 || timeoutSec > 120) throw new UsageError('--timeout must be a number of seconds between 0 and 120');
+  // Below 0.5 ms it would round to a timeout of 0.
+  if (!Number.isFinite(timeoutSec) || timeoutSec < 0.001 || timeoutSec > 120) throw new UsageError('--timeout must be a number of seconds between 0.001 and 120');
   const ca = nonEmpty(values.ca ?? env.QFPAY_CA);
   const pin = nonEmpty(values['pin-ca'] ?? env.QFPAY_CA_PIN);
   const posKey = nonEmpty(values['pos-key'] ?? env.QFPAY_POS_KEY);
@@ -225,6 +333,7 @@ function parseDoctor(values: ParsedValues, env: NodeJS.ProcessEnv): DoctorArgs {
     ...(notifyKey !== undefined ? { notifyKey } : {}),
     ...(notifyCa !== undefined ? { notifyCa } : {}),
     notifyLocal: values['notify-local'] ?? false,
+    ...(cloud !== undefined ? { cloud } : {}),
     timeoutMs: Math.round(timeoutSec * 1000),
     json: values.json ?? false,
   };
@@ -251,7 +360,7 @@ function parseAmount(text: string): number {
 
 function requireSyssn(value: string | undefined, command: string): string {
   if (value === undefined) throw new UsageError(`${command} needs --syssn (the QFPay transaction id of the payment)`);
-  return check(refSchema, value);
+  return check(refSchema('--syssn'), value);
 }
 
 function check<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -2,12 +2,13 @@
  * `qfpay-ecr`: take a payment, refund, query, cancel or print on a QFPay terminal from a shell.
  * Results go to stdout (text or --json); live progress goes to stderr; the exit code says the outcome.
  */
+import { QFPayCloudTerminal } from '../cloud/qfpay-cloud-terminal.js';
 import { renderDoctorReport, runDoctor } from '../doctor/index.js';
 import { QfpayEcrError } from '../errors.js';
 import { QFPayTerminal } from '../terminal/index.js';
 import { QFPAY_CA_PATH } from '../transport/ca.js';
-import type { TransactionOutcome } from '../terminal/types.js';
-import { parseCli, UsageError, USAGE, type CliRequest, type DoctorArgs } from './args.js';
+import type { PaymentTerminal, TransactionOutcome } from '../terminal/types.js';
+import { parseCli, UsageError, USAGE, type CliRequest, type DoctorArgs, type TerminalArgs } from './args.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { describeCancel, describeOutcome, describeQuery, describeStage } from './render.js';
 
@@ -30,18 +31,9 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
     return EXIT.ok;
   }
   if (request.command === 'doctor') return runDoctorCommand(request, io);
-  let terminal: QFPayTerminal;
+  let terminal: PaymentTerminal;
   try {
-    terminal = new QFPayTerminal({
-      host: request.host,
-      port: request.port,
-      protocol: request.http ? 'http' : 'https',
-      posKey: request.posKey,
-      // As the usage says: QFPay's ca3.crt (shipped with this package) unless --ca / QFPAY_CA names another.
-      ...(request.ca !== undefined ? { ca: request.ca } : request.http ? {} : { ca: QFPAY_CA_PATH }),
-      ...(request.pin !== undefined ? { pinnedCaFingerprint256: request.pin } : {}),
-      resolve: { deadlineMs: request.resolveDeadlineMs },
-    });
+    terminal = openTerminal(request);
   } catch (err) {
     if (err instanceof QfpayEcrError) {
       io.err(`qfpay-ecr: ${err.message}\n`);
@@ -67,7 +59,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
         } finally {
           stopOnInterrupt();
         }
-        print(outcome, describeOutcome(outcome));
+        print(outcome, describeOutcome(outcome, request.mode === 'cloud' ? 'qfpay-ecr query --cloud' : undefined));
         return exitCodeFor(outcome.status);
       }
       case 'query': {
@@ -100,6 +92,32 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   }
 }
 
+/** The LAN terminal, or the ECR Cloud one with `--cloud`. Throws `ConfigError` for bad settings. */
+function openTerminal(request: TerminalArgs): PaymentTerminal {
+  if (request.mode === 'cloud') {
+    return new QFPayCloudTerminal({
+      environment: request.environment,
+      ...(request.baseUrl !== undefined ? { baseUrl: request.baseUrl } : {}),
+      ...(request.ca !== undefined ? { ca: request.ca } : {}),
+      appCode: request.appCode,
+      clientKey: request.clientKey,
+      termid: request.termid,
+      ...(request.mchid !== undefined ? { mchid: request.mchid } : {}),
+      ...(request.signType !== undefined ? { signType: request.signType } : {}),
+    });
+  }
+  return new QFPayTerminal({
+    host: request.host,
+    port: request.port,
+    protocol: request.http ? 'http' : 'https',
+    posKey: request.posKey,
+    // As the usage says: QFPay's ca3.crt (shipped with this package) unless --ca / QFPAY_CA names another.
+    ...(request.ca !== undefined ? { ca: request.ca } : request.http ? {} : { ca: QFPAY_CA_PATH }),
+    ...(request.pin !== undefined ? { pinnedCaFingerprint256: request.pin } : {}),
+    resolve: { deadlineMs: request.resolveDeadlineMs },
+  });
+}
+
 /** `qfpay-ecr doctor`: the checklist on stdout (text or --json); exit 0 when nothing failed, 5 otherwise. */
 async function runDoctorCommand(request: DoctorArgs, io: Io): Promise<number> {
   let report;
@@ -113,6 +131,7 @@ async function runDoctorCommand(request: DoctorArgs, io: Io): Promise<number> {
       ...(request.notifyKey !== undefined ? { notifyKey: request.notifyKey } : {}),
       ...(request.notifyCa !== undefined ? { notifyCa: request.notifyCa } : {}),
       notifyLocal: request.notifyLocal,
+      ...(request.cloud !== undefined ? { cloud: request.cloud } : {}),
       timeoutMs: request.timeoutMs,
     });
   } catch (err) {
@@ -127,7 +146,7 @@ async function runDoctorCommand(request: DoctorArgs, io: Io): Promise<number> {
 }
 
 /** First Ctrl-C asks the terminal to cancel the open screen; the outcome is still awaited and printed. */
-function cancelOnInterrupt(terminal: QFPayTerminal, io: Io): () => void {
+function cancelOnInterrupt(terminal: PaymentTerminal, io: Io): () => void {
   let asked = false;
   const onSignal = () => {
     if (asked) return;

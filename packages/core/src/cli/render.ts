@@ -13,8 +13,8 @@ export function describeStage(stage: ProgressStage): string {
   return STAGE_TEXT[stage];
 }
 
-/** Human summary of an outcome, several lines. */
-export function describeOutcome(outcome: TransactionOutcome): string {
+/** Human summary of an outcome, several lines. `queryCommand` is how to look it up later. */
+export function describeOutcome(outcome: TransactionOutcome, queryCommand = 'qfpay-ecr query'): string {
   const what = outcome.kind === 'payment' ? 'Payment' : 'Refund';
   switch (outcome.status) {
     case 'approved': {
@@ -35,7 +35,7 @@ export function describeOutcome(outcome: TransactionOutcome): string {
     case 'failed':
       return `✗ ${what} failed: ${outcome.error.message}\n  fix: ${outcome.error.hint}\n  out_trade_no   ${outcome.outTradeNo}`;
     case 'unknown':
-      return `? ${what} outcome unknown: ${outcome.reason}\n  Do NOT charge again. Check later: qfpay-ecr query --out-trade-no ${outcome.outTradeNo}`;
+      return `? ${what} outcome unknown: ${outcome.reason}\n  Do NOT charge again. Check later: ${queryCommand} --out-trade-no ${outcome.outTradeNo}`;
   }
 }
 

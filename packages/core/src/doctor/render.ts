@@ -6,8 +6,9 @@ const MARK: Record<CheckStatus, string> = { pass: '✓', fail: '✗', info: 'ℹ
 /** One line per check, the fix indented under each failure, and a one-line verdict. */
 export function renderDoctorReport(report: DoctorReport): string {
   const lines: string[] = ['qfpay-ecr doctor'];
-  lines.push(`  CA        ${report.target.ca}`);
+  if (report.target.ca) lines.push(`  CA        ${report.target.ca}`);
   if (report.target.terminal) lines.push(`  terminal  ${report.target.terminal}`);
+  if (report.target.cloud) lines.push(`  cloud     ${report.target.cloud}`);
   if (report.target.notifyUrl) lines.push(`  notify    ${report.target.notifyUrl}`);
   lines.push('');
   const width = Math.max(...report.checks.map((c) => c.title.length));

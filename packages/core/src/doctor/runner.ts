@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { QFPAY_CA_PATH } from '../transport/ca.js';
 import { DEFAULT_ECR_PORT } from '../transport/transport.js';
+import { runCloudChecks } from './cloud-checks.js';
 import { checkNotifyReachable, checkNotifySigned, checkNotifyUrl, probeNotify, type NotifyProbe } from './notify-checks.js';
 import { checkCaFile, checkCaFingerprint, checkHttps, checkPosKey, checkReachable, checkTls, describeTarget, probeEcr, versionInfo, type EcrProbe } from './terminal-checks.js';
 import { DOCTOR_DEFAULT_TIMEOUT_MS, type CheckResult, type CheckStatus, type DoctorOptions, type DoctorReport } from './types.js';
@@ -27,9 +28,24 @@ export const DoctorOptionsSchema = z
     notifyKey: z.string({ error: 'notifyKey must be text' }).optional(),
     notifyCa: z.string().min(1).optional(),
     notifyLocal: z.boolean().optional(),
+    cloud: z
+      .strictObject({
+        environment: z.string({ error: 'cloud.environment must be text' }).optional(),
+        baseUrl: z.string({ error: 'cloud.baseUrl must be a URL' }).optional(),
+        ca: z.string({ error: 'cloud.ca must be a PEM or a file path' }).min(1).optional(),
+        appCode: z.string({ error: 'cloud.appCode must be text' }).optional(),
+        clientKey: z.string({ error: 'cloud.clientKey must be text' }).optional(),
+        termid: z.string({ error: 'cloud.termid must be text' }).optional(),
+        mchid: z.string({ error: 'cloud.mchid must be text' }).optional(),
+        signType: z.enum(['MD5', 'SHA256'], { error: 'cloud.signType must be MD5 or SHA256' }).optional(),
+        queryPath: z.enum(['/ecr/v1/query', '/ecr/v1/query/async'], { error: 'cloud.queryPath must be /ecr/v1/query or /ecr/v1/query/async' }).optional(),
+      })
+      .optional(),
     timeoutMs: z.number().int().positive().max(120_000, { message: 'timeoutMs must be at most 120000' }).optional(),
   })
-  .refine((o) => o.terminal !== undefined || o.notifyUrl !== undefined, { message: 'give a terminal (--terminal / QFPAY_TERMINAL), a notify URL (--notify-url), or both' });
+  .refine((o) => o.terminal !== undefined || o.notifyUrl !== undefined || o.cloud !== undefined, {
+    message: 'give a terminal (--terminal / QFPAY_TERMINAL), ECR Cloud settings (--cloud), a notify URL (--notify-url), or several',
+  });
 
 /** A URL as it may be printed: user name and password removed. */
 function withoutCredentials(text: string): string {
@@ -57,7 +73,36 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const ca = o.ca ?? QFPAY_CA_PATH;
   const caLabel = o.ca === undefined ? `${QFPAY_CA_PATH} (the copy of ca3.crt shipped with @qfpay-ecr/core)` : o.ca.includes('-----BEGIN') ? 'the CA PEM given' : o.ca;
   const checks: CheckResult[] = [];
+  // A cloud-only run has no LAN terminal: its CA and terminal checks would only be noise.
+  const lan = o.terminal !== undefined || o.cloud === undefined;
+  if (lan) await runLanChecks(o, ca, timeoutMs, checks);
+  let cloudTarget: string | undefined;
+  if (o.cloud) {
+    const cloud = await runCloudChecks(o.cloud, timeoutMs);
+    checks.push(...cloud.checks);
+    cloudTarget = cloud.target;
+  }
+  await runNotifyChecks(o, timeoutMs, checks);
 
+  const summary: Record<CheckStatus, number> = { pass: 0, fail: 0, info: 0, skip: 0 };
+  for (const c of checks) summary[c.status] += 1;
+  return {
+    ok: summary.fail === 0,
+    target: {
+      ...(lan ? { ca: caLabel } : {}),
+      ...(o.terminal ? { terminal: describeTarget(o.terminal.host.replace(/^\[|\]$/g, ''), o.terminal.port ?? DEFAULT_ECR_PORT) } : {}),
+      ...(cloudTarget !== undefined ? { cloud: cloudTarget } : {}),
+      ...(o.notifyUrl !== undefined ? { notifyUrl: withoutCredentials(o.notifyUrl) } : {}),
+    },
+    checks,
+    summary,
+  };
+}
+
+type ParsedOptions = z.output<typeof DoctorOptionsSchema>;
+
+/** CA file and fingerprints, then the LAN terminal: TCP, TLS, HTTPS, POS-KEY, version. */
+async function runLanChecks(o: ParsedOptions, ca: string, timeoutMs: number, checks: CheckResult[]): Promise<void> {
   // 1. The CA: file, then fingerprints.
   const caFile = checkCaFile(ca, o.ca === undefined ? 'the bundled ca3.crt' : o.ca.includes('-----BEGIN') ? 'the CA PEM given' : o.ca);
   checks.push(caFile.result);
@@ -66,11 +111,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const caPem = fingerprint.status === 'pass' ? caFile.pem : undefined;
 
   // 2. The terminal: TCP, TLS, HTTPS, POS-KEY, version.
-  let terminalTarget: string | undefined;
   if (o.terminal) {
     const host = o.terminal.host.replace(/^\[|\]$/g, '');
     const port = o.terminal.port ?? DEFAULT_ECR_PORT;
-    terminalTarget = describeTarget(host, port);
     const reachable = await checkReachable(host, port, timeoutMs);
     checks.push(reachable);
     let tls: CheckResult;
@@ -96,8 +139,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }
     checks.push(versionInfo(false));
   }
+}
 
-  // 3. The notification URL.
+/** The notification URL: usable by QFPay, reachable over HTTPS, answers a signed test. */
+async function runNotifyChecks(o: ParsedOptions, timeoutMs: number, checks: CheckResult[]): Promise<void> {
   if (o.notifyUrl !== undefined) {
     const urlCheck = checkNotifyUrl(o.notifyUrl, o.notifyLocal ?? false);
     checks.push(urlCheck.result);
@@ -112,13 +157,4 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checks.push(skip('notify.reachable', 'Notify URL over HTTPS', reason));
     checks.push(skip('notify.signed', 'Signed test notification', reason));
   }
-
-  const summary: Record<CheckStatus, number> = { pass: 0, fail: 0, info: 0, skip: 0 };
-  for (const c of checks) summary[c.status] += 1;
-  return {
-    ok: summary.fail === 0,
-    target: { ca: caLabel, ...(terminalTarget ? { terminal: terminalTarget } : {}), ...(o.notifyUrl !== undefined ? { notifyUrl: withoutCredentials(o.notifyUrl) } : {}) },
-    checks,
-    summary,
-  };
 }

@@ -1,8 +1,12 @@
 /**
  * `doctor`: the checklist of QFPay's HTTPS setup guide (Configuration Checklist and
  * Troubleshooting), run against a real shop: CA file and fingerprints, terminal reachable, TLS
- * trusted and bound to the IP, HTTPS answering, POS-KEY accepted, Haojin version, notify URL.
+ * trusted and bound to the IP, HTTPS answering, POS-KEY accepted, Haojin version, notify URL —
+ * and, with `cloud`, the ECR Cloud setup (environment, credentials, signature, device bound).
  */
+import type { CloudDoctorOptions } from './cloud-checks.js';
+
+export type { CloudDoctorOptions } from './cloud-checks.js';
 
 /** Every check doctor knows, in the order it runs them. */
 export const CHECK_IDS = [
@@ -13,6 +17,11 @@ export const CHECK_IDS = [
   'terminal.https',
   'terminal.pos_key',
   'terminal.version',
+  'cloud.environment',
+  'cloud.credentials',
+  'cloud.https',
+  'cloud.signature',
+  'cloud.device',
   'notify.url',
   'notify.reachable',
   'notify.signed',
@@ -44,8 +53,11 @@ export interface DoctorReport {
   ok: boolean;
   /** What was checked (no secrets). */
   target: {
-    ca: string;
+    /** The CA checked for the LAN terminal; absent in a cloud-only run (no terminal given). */
+    ca?: string;
     terminal?: string;
+    /** ECR Cloud: environment, base URL and termid (no credentials). */
+    cloud?: string;
     notifyUrl?: string;
   };
   checks: CheckResult[];
@@ -80,6 +92,12 @@ export interface DoctorOptions {
    * reported as information instead of failures.
    */
   notifyLocal?: boolean;
+  /**
+   * ECR Cloud (`doctor --cloud`): checks the environment, credentials, HTTPS to the OpenAPI, the
+   * signature and the Device ID binding with one signed query for a made-up reference. Without a
+   * `terminal`, the LAN checks (CA, terminal) are left out of the report.
+   */
+  cloud?: CloudDoctorOptions;
   /** Timeout of each network step (connect, handshake, request); default 5000 ms. */
   timeoutMs?: number;
 }

@@ -84,7 +84,8 @@ export interface TransactionDetails {
 
 /** Result of `pay` or `refund`. Exactly one of five states; `unknown` means money may have moved. */
 export type TransactionOutcome =
-  | ({ status: 'approved'; kind: 'payment' | 'refund'; codes: OutcomeCodes; resolvedBy: 'reply' | 'query' } & TransactionDetails)
+  /** `resolvedBy`: the terminal's reply, a query of its (or QFPay's) book, or QFPay's signed notification (ECR Cloud). */
+  | ({ status: 'approved'; kind: 'payment' | 'refund'; codes: OutcomeCodes; resolvedBy: 'reply' | 'query' | 'notification' } & TransactionDetails)
   | { status: 'declined'; kind: 'payment' | 'refund'; outTradeNo: string; codes: OutcomeCodes; reason: string; resolvedBy: 'reply' | 'query' }
   | { status: 'cancelled'; kind: 'payment' | 'refund'; outTradeNo: string; codes: OutcomeCodes; by: 'customer' | 'pos'; resolvedBy: 'reply' | 'query' }
   /** The request was refused before any money could move (bad key, bad params, terminal busy…). */

@@ -55,6 +55,12 @@ export interface CliDeps {
 
 const orderId = z.coerce.number({ error: '--order must be an order id' }).int({ message: '--order must be a whole number' }).positive({ message: '--order must be positive' });
 
+const maxPagesSchema = z.coerce
+  .number({ error: '--max-pages must be a number' })
+  .int({ message: '--max-pages must be a whole number' })
+  .min(1, { message: '--max-pages must be 1–1000' })
+  .max(1000, { message: '--max-pages must be 1–1000' });
+
 class UsageError extends Error {}
 
 function parse(argv: string[]) {
@@ -74,7 +80,8 @@ function parse(argv: string[]) {
       },
     });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // One line: parseArgs adds "Did you forget…" lines after the message.
+    throw new UsageError((error as Error).message.split('\n').join(' '));
   }
 }
 
@@ -123,7 +130,7 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
 
     if (command === 'reconcile') {
       const ids = (values.order ?? []).map((v) => one(orderId, v));
-      const maxPages = values['max-pages'] === undefined ? undefined : one(z.coerce.number().int().min(1).max(1000), values['max-pages']);
+      const maxPages = values['max-pages'] === undefined ? undefined : one(maxPagesSchema, values['max-pages']);
       const report = await adapter.reconcile({ ...(ids.length ? { orderIds: ids } : {}), ...(maxPages ? { maxPages } : {}) });
       out(report, () => printReport(report, io.stdout));
       return report.stillUnresolved.length > 0 || report.errors.length > 0 ? EXIT.attention : EXIT.ok;

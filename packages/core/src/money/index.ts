@@ -59,15 +59,23 @@ export function toWireRefundAmount(minor: number, currency: SupportedCurrency = 
 }
 
 const MAJOR = /^(\d+)(?:\.(\d+))?$/;
+/** Commas are accepted only between groups of three digits ("1,234.50"). */
+const GROUPED = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
 
 /**
- * Major units as people type them ("12.5", "12.50", "12", 12.5) → minor units, exactly.
- * More decimals than the currency has are rejected, never rounded.
+ * Major units as people type them ("12.5", "12.50", "12", "HK$1,234.50", 12.5) → minor units,
+ * exactly. More decimals than the currency has are rejected, never rounded; a comma is accepted
+ * only between thousands, so a decimal comma ("12,50") is refused rather than read as 1250.
  */
 export function parseMajorAmount(input: string | number, currency: SupportedCurrency = 'HKD'): number {
   assertSupportedCurrency(currency);
   const exp = CURRENCY_EXPONENT[currency];
-  const text = typeof input === 'number' ? numberToPlainString(input) : input.trim().replace(/^HK\$/i, '').replace(/,/g, '');
+  const typed = typeof input === 'number' ? numberToPlainString(input) : input.trim().replace(/^HK\$/i, '');
+  // A decimal comma ("12,50") must be refused, not read as 1250 dollars.
+  if (typed.includes(',') && !GROUPED.test(typed)) {
+    throw new AmountError('AMOUNT_FORMAT', `amount ${JSON.stringify(String(input))} is not a plain decimal number`, 'write it like 12.50 (commas only between thousands, as in 1,234.50)');
+  }
+  const text = typed.replace(/,/g, '');
   const match = MAJOR.exec(text);
   if (!match) {
     throw new AmountError('AMOUNT_FORMAT', `amount ${JSON.stringify(String(input))} is not a plain decimal number`, 'write it like 12.50');

@@ -160,6 +160,17 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
+/** A JSON value from a reply as text: scalars as themselves, anything else as JSON. Never throws. */
+function quotedText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 function header(headers: RawReply['headers'], name: string): string | undefined {
   const v = headers[name];
   return Array.isArray(v) ? v[0] : v;
@@ -457,8 +468,9 @@ export class WooClient {
     }
     if (status === 400) {
       const p = body?.data?.params;
-      const params = Array.isArray(p) ? p.map(String) : p ? Object.keys(p) : [];
-      const detail = p && !Array.isArray(p) ? Object.values(p).map((v) => this.#scrub(String(v))).join('; ') : '';
+      // Names and values are quoted back from the server: scrubbed, and read with quotedText (String() throws on {"toString":1}).
+      const params = (Array.isArray(p) ? p.map(quotedText) : p ? Object.keys(p) : []).map((name) => this.#scrub(name));
+      const detail = p && !Array.isArray(p) ? Object.values(p).map((v) => this.#scrub(quotedText(v))).join('; ') : '';
       return new WooRequestError(
         'WOO_BAD_PARAM',
         `WooCommerce rejected ${params.length ? `parameter(s) ${params.join(', ')}` : 'the request'} of ${call.method} ${call.path}${said}${detail ? `: ${detail}` : ''}`,

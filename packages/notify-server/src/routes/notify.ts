@@ -11,6 +11,7 @@ import type { IpAllowlist } from '../allowlist.js';
 import type { NotifyEvents } from '../events.js';
 import type { StoreFeed } from '../feed.js';
 import { clientIp, sendError } from '../http-util.js';
+import { flatRecordLogger } from '../logger.js';
 import { readRawBody } from '../raw-body.js';
 import type { RejectRecorder } from '../rejects.js';
 import { scrubText } from '../scrub.js';
@@ -80,6 +81,8 @@ function logFields(n: NormalizedNotification, id?: number, keyIndex?: number): R
 /** Builds the Koa handler of `POST /qfpay/notify`. */
 export function notifyHandler(deps: NotifyRouteDeps) {
   const { keys, store, events, feed, rejects, allowlist, bodyLimitBytes, logger } = deps;
+  // Per-notification lines carry only primitives (see logFields): no wildcard redaction needed.
+  const recordLogger = flatRecordLogger(logger);
 
   function refuse(ctx: Context, status: number, reason: RejectReason, extra: Omit<RejectInput, 'reason' | 'status'>): void {
     const reject: RejectInput = { reason, status, ...extra };
@@ -144,7 +147,7 @@ export function notifyHandler(deps: NotifyRouteDeps) {
 
     const { record } = result;
     if (result.inserted) {
-      logger.info(logFields(notification, record.id, verification.keyIndex), 'notification stored');
+      recordLogger.info(logFields(notification, record.id, verification.keyIndex), 'notification stored');
       feed.kick();
       try {
         events.emit('notification', record);
@@ -154,8 +157,8 @@ export function notifyHandler(deps: NotifyRouteDeps) {
     } else {
       const sameBody = record.bodySha256 === bodySha256;
       const fields = { id: record.id, dedupeKey: record.dedupeKey, sameBody };
-      if (sameBody) logger.info(fields, 'duplicate notification acknowledged');
-      else logger.warn(fields, 'duplicate notification with a different body acknowledged; the first one stays stored');
+      if (sameBody) recordLogger.info(fields, 'duplicate notification acknowledged');
+      else recordLogger.warn(fields, 'duplicate notification with a different body acknowledged; the first one stays stored');
       try {
         events.emit('duplicate', record, { bodySha256, sameBody });
       } catch (error) {

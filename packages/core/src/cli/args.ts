@@ -344,18 +344,33 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
+/**
+ * `HOST`, `HOST:PORT`, `[IPv6]` or `[IPv6]:PORT`. A bare IPv6 address (two colons or more) is a
+ * host without a port: `fe80::1` must not be read as host `fe80:` port 1.
+ */
 function splitHostPort(text: string): [string, string | undefined] {
-  const match = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(text.trim());
-  if (!match) throw new UsageError(`--terminal ${JSON.stringify(text)} is not HOST or HOST:PORT`);
-  return [match[1] ?? '', match[2]];
+  const trimmed = text.trim();
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$/.exec(trimmed);
+  if (bracketed) return [bracketed[1] ?? '', bracketed[2]];
+  if ((trimmed.match(/:/g) ?? []).length >= 2) {
+    if (/^[0-9A-Fa-f:.]+$/.test(trimmed)) return [trimmed, undefined];
+  } else {
+    const plain = /^([^\s:[\]]*)(?::(\d+))?$/.exec(trimmed);
+    if (plain) return [plain[1] ?? '', plain[2]];
+  }
+  throw new UsageError(`--terminal ${JSON.stringify(text)} is not HOST, HOST:PORT or [IPv6]:PORT`);
 }
 
 function parseAmount(text: string): number {
+  let minor: number;
   try {
-    return parseMajorAmount(text);
+    minor = parseMajorAmount(text);
   } catch (err) {
     throw new UsageError(`--amount: ${(err as Error).message}`);
   }
+  // Caught here as a usage error (exit 2) rather than by the terminal as a failed payment.
+  if (minor <= 0) throw new UsageError(`--amount must be more than zero, e.g. --amount 12.50 (got ${JSON.stringify(text)})`);
+  return minor;
 }
 
 function requireSyssn(value: string | undefined, command: string): string {

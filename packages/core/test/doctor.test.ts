@@ -250,6 +250,17 @@ describe('doctor: the POS-KEY', () => {
     expectNoSecrets(report);
   });
 
+  it("✗ when the terminal accepts QFPay's published factory-default POS-KEY, without printing it", async () => {
+    const factory = 'f46b1f08bec1f39104792cc79ec9aacd';
+    const sim = await track(await startSimulator({ posKey: factory }));
+    const report = await runDoctor(
+      healthy({ terminal: { host: sim.host, port: sim.port }, ca: sim.caPem as string, pinnedCaFingerprint256: sim.caFingerprint256 as string, posKey: factory }),
+    );
+    expect(check(report, 'terminal.https').status).toBe('pass');
+    expectFail(report, 'terminal.pos_key', 'POS_KEY_FACTORY_DEFAULT', /regenerate the POS-KEY in MMS/);
+    expect(JSON.stringify(report)).not.toContain(factory);
+  });
+
   it('✗ 5001 when the terminal cannot decrypt the request', async () => {
     const pki = await createTestPki();
     const server = await track(

@@ -345,8 +345,27 @@ export function keyProblem(posKey: string): QfpayEcrError | undefined {
 
 const POS_KEY_WHERE = 'Haojin → My → Settings → POS-Key, or MMS → Device Settings → POS Key Mgmt';
 
-/** terminal.pos_key — the terminal decrypts and answers a 4001 query made with this POS-KEY. */
+/**
+ * The factory-default POS-KEY printed in QFPay's early ECR documentation (ecr-protocol.md §2.1).
+ * It is public, so a terminal still using it has no protection at all.
+ */
+const FACTORY_DEFAULT_POS_KEY = 'f46b1f08bec1f39104792cc79ec9aacd';
+
+/** terminal.pos_key — the terminal decrypts and answers a 4001 query made with this POS-KEY (and it is not the public default). */
 export function checkPosKey(posKey: string | undefined, probe: EcrProbe): CheckResult {
+  const result = checkPosKeyAccepted(posKey, probe);
+  if (result.status !== 'pass' || posKey?.trim().toLowerCase() !== FACTORY_DEFAULT_POS_KEY) return result;
+  return {
+    id: 'terminal.pos_key',
+    title: result.title,
+    status: 'fail',
+    detail: "the terminal accepts the factory-default POS-KEY published in QFPay's documentation: anyone on the LAN can sign requests",
+    fix: `regenerate the POS-KEY in MMS (Device Settings → POS Key Mgmt), re-login the Haojin app, then set QFPAY_POS_KEY to the new key (${POS_KEY_WHERE})`,
+    code: 'POS_KEY_FACTORY_DEFAULT',
+  };
+}
+
+function checkPosKeyAccepted(posKey: string | undefined, probe: EcrProbe): CheckResult {
   const title = 'POS-KEY accepted';
   if (posKey === undefined || posKey === '') {
     return { id: 'terminal.pos_key', title, status: 'fail', detail: 'no POS-KEY given', fix: `set QFPAY_POS_KEY to the terminal's POS-KEY (${POS_KEY_WHERE})`, code: 'POS_KEY_MISSING' };

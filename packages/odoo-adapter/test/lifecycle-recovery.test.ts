@@ -1,16 +1,16 @@
 /**
- * Recovery paths, through the faithful payment screen and the simulator: a lost reply resolved
- * by the terminal's own query, by the adapter's polling fallback (4001) and by the notify
- * server's transaction endpoint; a reload in the middle of a payment, then resume (all three
- * generations); a line left `waiting` without a stored reference; no answer before the deadline
- * (`force_done`, validation rules, Force done).
+ * Recovery paths, through the faithful payment screen and the simulator, in both terminal modes:
+ * a reload in the middle of a payment, then resume (all three generations); a line left
+ * `waiting` without a stored reference; reloads during reversals and refunds; no answer before
+ * the deadline (`force_done`, validation rules, Force done). A lost answer resolved by the
+ * terminal's query, the adapter's polling fallback and the notify server's transaction endpoint:
+ * lifecycle-recovery.lan.test.ts (the terminal's reply) and lifecycle-recovery.cloud.test.ts (QFPay
+ * unreadable for a while).
  */
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { httpTransactionLookup, LineNeedsAttentionError } from '../src/index.js';
+import { LineNeedsAttentionError } from '../src/index.js';
 import { METHOD_ID, startRig, waitFor, closeRigCheckingSecrets, type Rig } from './support/rig.js';
-import type { Gen, HarnessLine } from './support/odoo-harness.js';
+import { perMode, SHORT_CLOUD } from './support/terminal-mode.js';
+import type { Gen, HarnessLine } from '../src/testing/index.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -24,82 +24,6 @@ function pay(r: Rig, amount: number): HarnessLine {
   if (r.pos.gen === 17) void r.screen.sendPaymentRequest(line);
   return line;
 }
-
-function settledBy(r: Rig): string[] {
-  return r.logs.filter((l) => l.message === 'attempt settled').map((l) => String(l.fields?.source));
-}
-
-describe('reply lost, then resolved', () => {
-  it('by the terminal layer querying 4001 after the connection dropped', async () => {
-    rig = await startRig({ gen: 18, customer: { action: 'approve', afterMs: 30 } });
-    rig.forward = false; // no bus message either
-    rig.sim.injectFault({ kind: 'drop-after-payment' });
-    rig.pos.newOrder(42);
-    const line = pay(rig, 42);
-    expect(await rig.settled(line)).toBe(true);
-    expect(line.payment_status).toBe('done');
-    expect(line.transaction_id).toBe(rig.sim.transactions()[0]?.syssn);
-    expect(settledBy(rig)).toEqual(['terminal:query']);
-    expect(rig.sim.paymentRequestCount(rig.paymentRefs()[0] as string)).toBe(1);
-  });
-
-  it("by the adapter's polling fallback when the terminal gives up (unknown), line waitingCard meanwhile", async () => {
-    rig = await startRig({
-      gen: 19,
-      customer: { action: 'pending-then-approve', afterMs: 30, pendingQueries: 4 },
-      terminal: { resolve: { deadlineMs: 1, minIntervalMs: 20, maxIntervalMs: 20 } },
-    });
-    rig.forward = false;
-    rig.pos.newOrder(9.9);
-    const line = pay(rig, 9.9);
-    expect(await rig.settled(line)).toBe(true);
-    expect(line.payment_status).toBe('done');
-    expect(line.history).toEqual(['pending', 'waiting', 'waitingCard', 'done']);
-    expect(settledBy(rig)).toEqual(['query']);
-    expect(rig.logs.some((l) => l.message === 'resolving')).toBe(true);
-    expect(rig.sim.paymentRequestCount(rig.paymentRefs()[0] as string)).toBe(1);
-    expect(rig.pos.alerts).toEqual([]);
-  });
-
-  it("by the notify server's transaction endpoint when the terminal cannot answer queries", async () => {
-    // A stand-in for notify-server's GET /qfpay/transactions/:out_trade_no, fed by the receiver.
-    const token = 'lookup-token-0123456789';
-    let hits = 0;
-    const server: Server = createServer((req, res) => {
-      hits += 1;
-      if (req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401).end();
-      const ref = decodeURIComponent((req.url ?? '').replace('/qfpay/transactions/', ''));
-      const found = rig!.notifications.map((n) => JSON.parse(n) as Record<string, unknown>).filter((n) => n.out_trade_no === ref);
-      if (found.length === 0) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"none"}}');
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ notifications: found }));
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      rig = await startRig({
-        gen: 18,
-        customer: { action: 'manual' },
-        terminal: { resolve: { deadlineMs: 1, minIntervalMs: 20, maxIntervalMs: 20 } },
-        adapter: { lookup: () => httpTransactionLookup({ baseUrl, token }) },
-      });
-      rig.forward = false;
-      rig.sim.injectFault({ kind: 'drop-after-payment' });
-      rig.pos.newOrder(11);
-      const line = pay(rig, 11);
-      await rig.sim.waitForScreen();
-      for (let i = 0; i < 30; i++) rig.sim.injectFault({ kind: 'http500' }); // every 4001 from now on fails
-      rig.sim.customer.approve();
-      expect(await rig.settled(line)).toBe(true);
-      expect(line.payment_status).toBe('done');
-      expect(settledBy(rig)).toEqual(['lookup']);
-      expect(hits).toBeGreaterThan(0);
-      expect(line.transaction_id).toBe(rig.sim.transactions()[0]?.syssn);
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
-    }
-  });
-});
 
 describe.each([17, 18, 19] as Gen[])('Odoo %i: reload in the middle of a payment, then resume', (gen) => {
   it('resumes the line left in waitingCard and settles it when the customer pays', async () => {
@@ -131,6 +55,56 @@ describe.each([17, 18, 19] as Gen[])('Odoo %i: reload in the middle of a payment
 });
 
 describe('resume edge cases', () => {
+  it('Odoo 17 (lines get new cids on reload): the resumed line stays waitingCard until its attempt settles, never retry', async () => {
+    // A `retry` while the payment may still be approved would let the cashier charge again.
+    rig = await startRig({ gen: 17, customer: { action: 'manual' } });
+    rig.pos.newOrder(25);
+    pay(rig, 25);
+    await rig.sim.waitForScreen();
+    rig.forward = false;
+    rig.reload();
+    const line = rig.line(0);
+    await waitFor(() => rig!.logs.some((l) => l.message === 'resuming attempt'), 'resume started');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(line.payment_status).toBe('waitingCard');
+    rig.sim.customer.approve();
+    await waitFor(() => line.payment_status === 'done', 'resumed line done');
+    expect(line.history).not.toContain('retry');
+    expect(line.transaction_id).toBe(rig.sim.transactions()[0]?.syssn);
+    expect(rig.paymentRefs()).toHaveLength(1);
+  });
+
+  it('Odoo 17: cancelling the resumed line (new cid) reaches the terminal: its screen closes, nothing can be charged', async () => {
+    rig = await startRig({ gen: 17, customer: { action: 'manual' } });
+    rig.pos.newOrder(30);
+    pay(rig, 30);
+    await rig.sim.waitForScreen();
+    rig.reload();
+    const line = rig.line(0);
+    await waitFor(() => rig!.logs.some((l) => l.message === 'resuming attempt'), 'resume started');
+    expect(await rig.screen.sendPaymentCancel(line)).toBe(true);
+    expect(line.payment_status).toBe('retry');
+    expect(rig.sim.screen()).toBeNull();
+    expect(rig.sim.customer.approve()).toBe(false);
+    expect(rig.sim.transactions().filter((t) => t.respcd === '0000')).toHaveLength(0);
+  });
+
+  it.each([17, 18] as Gen[])('Odoo %i: a cancel pressed right after a reload, before resume ran, still reaches the terminal', async (gen) => {
+    rig = await startRig({ gen, customer: { action: 'manual' } });
+    rig.pos.newOrder(31);
+    pay(rig, 31);
+    await rig.sim.waitForScreen();
+    rig.reload();
+    const line = rig.line(0);
+    // Same turn as the reload: the new page's resume (scheduled with setTimeout 0) has not run.
+    const cancelled = rig.screen.sendPaymentCancel(line);
+    expect(await cancelled).toBe(true);
+    expect(rig.sim.screen()).toBeNull();
+    expect(rig.sim.customer.approve()).toBe(false);
+    expect(rig.sim.transactions().filter((t) => t.respcd === '0000')).toHaveLength(0);
+    expect(line.payment_status).toBe('retry');
+  });
+
   it('a notification that arrives after the reload settles the resumed line too', async () => {
     // Polling every 30 s: after its first (pending) answer, only the bus can settle the line in time.
     rig = await startRig({ gen: 18, customer: { action: 'manual' }, adapter: { resolve: { intervalMs: 30_000, maxIntervalMs: 30_000, deadlineMs: 120_000, notFoundGrace: 3, backgroundMs: 1_000 } } });
@@ -178,12 +152,88 @@ describe('resume edge cases', () => {
   });
 });
 
+describe.each([17, 19] as Gen[])('Odoo %i: reload while a reversal is on the terminal', (gen) => {
+  async function reversing(): Promise<Rig> {
+    const r = await startRig({ gen, customer: { action: 'approve', afterMs: 20 } });
+    r.pos.newOrder(16);
+    const paid = pay(r, 16);
+    expect(await r.settled(paid)).toBe(true);
+    r.sim.setCustomer({ action: 'manual' }); // the operator has not confirmed the reversal yet
+    void r.screen.sendPaymentReverse(paid);
+    await r.sim.waitForScreen();
+    expect(paid.payment_status).toBe('reversing');
+    r.forward = false;
+    r.reload();
+    return r;
+  }
+
+  it('the reversal confirmed after the reload: the line ends reversed with amount 0', async () => {
+    rig = await reversing();
+    const line = rig.line(0);
+    expect(line.payment_status).toBe('reversing');
+    rig.sim.customer.approve();
+    await waitFor(() => line.payment_status === 'reversed', 'reversed from the book');
+    expect(line.amount).toBe(0);
+    expect(rig.sim.transactions().filter((t) => t.kind === 'refund' && t.respcd === '0000')).toHaveLength(1);
+  });
+
+  it('the reversal never confirmed: its screen is closed (5001) and the line is done again, nothing refunded', async () => {
+    rig = await reversing();
+    const line = rig.line(0);
+    await waitFor(() => line.payment_status === 'done', 'back to done');
+    expect(line.can_be_reversed).toBe(false);
+    expect(line.amount).toBe(16);
+    expect(rig.sim.screen()).toBeNull();
+    // Nothing refunded; ECR Cloud's refund order existed since the push: booked cancelled (1263).
+    const refunds = () => rig!.sim.transactions().filter((t) => t.kind === 'refund');
+    const expected = rig.mode === 'cloud' ? [expect.objectContaining({ respcd: '1263', amountMinor: 1600 })] : [];
+    expect(refunds()).toEqual(expected);
+    rig.sim.customer.approve(); // too late: nothing is open
+    expect(refunds()).toEqual(expected);
+  });
+});
+
+describe.each([17, 18] as Gen[])('Odoo %i: reload while a refund is on the terminal, its notification unseen', (gen) => {
+  async function refunding(): Promise<Rig> {
+    const r = await startRig({ gen, customer: { action: 'approve', afterMs: 20 } });
+    const order = r.pos.newOrder(20);
+    const paid = pay(r, 20);
+    expect(await r.settled(paid)).toBe(true);
+    r.pos.newRefundOrder(order, 20);
+    const line = r.screen.addPaymentLine(METHOD_ID, -20) as HarnessLine;
+    r.sim.setCustomer({ action: 'manual' }); // the operator has not confirmed the refund yet
+    void r.screen.sendPaymentRequest(line);
+    await r.sim.waitForScreen();
+    r.forward = false; // nobody hears the refund notification
+    r.reload();
+    return r;
+  }
+
+  it('confirmed after the reload: the resumed refund line settles done from the terminal\'s book', async () => {
+    rig = await refunding();
+    const line = rig.line(0);
+    rig.sim.customer.approve();
+    await waitFor(() => line.payment_status === 'done', 'refund line done');
+    expect(rig.sim.transactions().filter((t) => t.kind === 'refund' && t.respcd === '0000')).toHaveLength(1);
+    expect(Object.values(rig.storage.dump()).join('')).not.toContain('"state":"pending"');
+  });
+
+  it('never confirmed: its screen is closed (5001) and the refund line goes to retry, nothing refunded', async () => {
+    rig = await refunding();
+    const line = rig.line(0);
+    await waitFor(() => line.payment_status === 'retry', 'refund line retry');
+    expect(rig.sim.screen()).toBeNull();
+    expect(rig.sim.transactions().filter((t) => t.kind === 'refund')).toEqual(rig.mode === 'cloud' ? [expect.objectContaining({ respcd: '1263', amountMinor: 2000 })] : []);
+  });
+});
+
 describe('no answer before the deadline', () => {
   it('goes to force_done (the interface sets it and rejects), clears the in-progress flag, and validation waits for Force done', async () => {
     rig = await startRig({
       gen: 18,
       customer: { action: 'pending-then-approve', afterMs: 20, pendingQueries: 100 },
-      terminal: { resolve: { deadlineMs: 1, minIntervalMs: 20, maxIntervalMs: 20 } },
+      // The terminal gives up at once (LAN) or after its 1 s payment timeout + 300 ms (cloud).
+      ...perMode({ lan: { terminal: { resolve: { deadlineMs: 1, minIntervalMs: 20, maxIntervalMs: 20 } } }, cloud: { cloudTerminal: SHORT_CLOUD } }),
       adapter: { resolve: { intervalMs: 20, maxIntervalMs: 40, deadlineMs: 300, notFoundGrace: 3, backgroundMs: 300 } },
     });
     rig.forward = false;
@@ -211,7 +261,7 @@ describe('no answer before the deadline', () => {
     rig = await startRig({
       gen: 19,
       customer: { action: 'pending-then-approve', afterMs: 20, pendingQueries: 100 },
-      terminal: { resolve: { deadlineMs: 1, minIntervalMs: 20, maxIntervalMs: 20 } },
+      ...perMode({ lan: { terminal: { resolve: { deadlineMs: 1, minIntervalMs: 20, maxIntervalMs: 20 } } }, cloud: { cloudTerminal: SHORT_CLOUD } }),
       adapter: { resolve: { intervalMs: 20, maxIntervalMs: 40, deadlineMs: 200, notFoundGrace: 3, backgroundMs: 200 } },
     });
     rig.pos.newOrder(4);

@@ -69,6 +69,9 @@ const OptionsSchema = z.strictObject({
   now: z.custom<() => Date>((v) => typeof v === 'function').optional(),
 });
 
+/** At most this many notifications wait for WooCommerce to come back (each is small). */
+const MAX_DEFERRED_NOTIFICATIONS = 1_000;
+
 /** Options of {@link WooQfpayAdapter.listen}. */
 export interface ListenOptions {
   /** Each notification's result. */
@@ -88,6 +91,8 @@ export class WooQfpayAdapter {
   readonly #ownsWoo: boolean;
   readonly #busy = new Map<number, string>();
   readonly #notificationRetry: { retries: number; minTimeout: number; maxTimeout: number };
+  /** Notifications whose writes kept failing while WooCommerce was down: applied again by `reconcile()`. */
+  readonly #deferred = new Map<string, NormalizedNotification>();
 
   constructor(options: WooQfpayAdapterOptions) {
     const parsed = OptionsSchema.safeParse(options);
@@ -198,9 +203,11 @@ export class WooQfpayAdapter {
         options.onResult?.(result, n);
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
+        // A refund has no other way into WooCommerce once its terminal reply was lost: keep it.
+        const kept = e instanceof WooUnavailableError && this.#defer(n);
         this.#events.emit('alert', {
           code: 'NOTIFICATION_NOT_APPLIED',
-          message: `notification ${n.notifyType} ${n.syssn ?? ''} could not be applied (${describeError(e).code}); a payment is caught by the reconciliation, a refund needs the notification again`,
+          message: `notification ${n.notifyType} ${n.syssn ?? ''} could not be applied (${describeError(e).code}); ${kept ? 'it is kept and applied again by the next reconcile()' : 'a payment is caught by the reconciliation, a refund needs the notification again'}`,
           ...(n.syssn ? { syssn: n.syssn } : {}),
           ...(n.outTradeNo ? { outTradeNo: n.outTradeNo } : {}),
         });
@@ -209,9 +216,36 @@ export class WooQfpayAdapter {
     });
   }
 
-  /** Runs the reconciliation sweep (see reconcile.ts). */
+  /**
+   * Runs the reconciliation sweep (see reconcile.ts), after applying again the notifications
+   * that `listen()` could not apply while WooCommerce was down.
+   */
   async reconcile(options: ReconcileOptions = {}): Promise<ReconcileReport> {
-    return reconcile(this.#ctx, options);
+    const deferred = [...this.#deferred.entries()];
+    const again = { applied: 0, failed: 0 };
+    const errors: ReconcileReport['errors'] = [];
+    for (const [key, n] of deferred) {
+      try {
+        await this.applyNotification(n);
+        this.#deferred.delete(key);
+        again.applied += 1;
+      } catch (error) {
+        again.failed += 1;
+        if (!(error instanceof WooUnavailableError)) this.#deferred.delete(key);
+        errors.push(describeError(error));
+      }
+    }
+    const report = await reconcile(this.#ctx, options);
+    if (deferred.length === 0) return report;
+    return { ...report, errors: [...errors, ...report.errors], notifications: again };
+  }
+
+  /** Keeps a notification for the next `reconcile()`; false when there is no room (the oldest is kept). */
+  #defer(n: NormalizedNotification): boolean {
+    const key = `${n.kind}:${n.syssn ?? n.outTradeNo ?? ''}`;
+    if (!this.#deferred.has(key) && this.#deferred.size >= MAX_DEFERRED_NOTIFICATIONS) return false;
+    this.#deferred.set(key, n);
+    return true;
   }
 
   /** Releases the WooCommerce client if the adapter created it. The terminal is the caller's. */

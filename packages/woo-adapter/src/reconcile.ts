@@ -49,6 +49,11 @@ export interface ReconcileReport {
   /** Not looked at (payment in progress in this process, another terminal). */
   skipped: Array<{ orderId: number; reason: string }>;
   errors: Array<{ orderId?: number; code: string; message: string }>;
+  /**
+   * Notifications `listen()` could not apply while WooCommerce was down, applied again before
+   * the sweep (present only when there were some). Failures are also listed in `errors`.
+   */
+  notifications?: { applied: number; failed: number };
 }
 
 const PER_PAGE = 100;

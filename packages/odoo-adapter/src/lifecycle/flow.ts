@@ -135,6 +135,8 @@ export class QfpayPaymentFlow {
   readonly #seen = new Set<string>();
   readonly #onProgress: (e: { kind: 'payment' | 'refund'; outTradeNo: string; stage: ProgressStage }) => void;
   #reversing = false;
+  /** Lines left `reversing` by a reload whose reversal is being looked up. */
+  readonly #reversalsResuming = new Set<string>();
   #closed = false;
 
   constructor(options: FlowOptions) {
@@ -208,7 +210,13 @@ export class QfpayPaymentFlow {
    * `waitingCard` and keeps waiting for the outcome) or it was too late.
    */
   async cancel(line: PaymentLineHandle): Promise<boolean> {
-    const attempt = this.#activeFor(line.key);
+    let attempt = this.#activeFor(line.key);
+    // Right after a reload, before `resume()` ran, the line's attempt is only in storage: pick it
+    // up first, or a "nothing to cancel" would send the line to `retry` with the screen still open.
+    if (!attempt && this.#store.pending().length > 0) {
+      this.resume();
+      attempt = this.#activeFor(line.key);
+    }
     if (!attempt) return true;
     let open!: () => void;
     attempt.cancelGate = new Promise<void>((r) => (open = r));
@@ -273,7 +281,8 @@ export class QfpayPaymentFlow {
    * Resumes after a page reload: every stored attempt still pending is resolved again (polling
    * the terminal and the notify server, listening to notifications); a line left in
    * `waiting`/`waitingCard` without a pending attempt is settled from its last record, or queried
-   * under the reference pos_qfpay would have used. Safe to call more than once.
+   * under the reference pos_qfpay would have used; a line left `reversing` is settled from the
+   * terminal's book of the original payment. Safe to call more than once.
    */
   resume(): void {
     if (this.#closed) return;
@@ -288,7 +297,14 @@ export class QfpayPaymentFlow {
     }
     for (const line of lines) {
       const status = line.status();
+      if (status === 'reversing') {
+        void this.#resumeReversal(line);
+        continue;
+      }
       if (status !== 'waiting' && status !== 'waitingCard') continue;
+      // (Also true for a line the loop above matched to a stored attempt by order and amount,
+      // as after Odoo 17 gave it a new id: finishing it here would show `retry` while the
+      // payment may still be approved.)
       if (this.#activeFor(line.key)) continue;
       const last = this.#store.forLine(line.key).at(-1);
       if (last) {
@@ -647,11 +663,109 @@ export class QfpayPaymentFlow {
     if (line?.status() === 'waiting') line.setStatus('waitingCard');
     this.#log.info('resolving', { outTradeNo: attempt.rec.outTradeNo, why });
     if (attempt.rec.kind === 'refund') {
-      // A refund's fate shows on the original payment only; its notification settles it.
-      this.#flagUnknown(attempt, MESSAGES.refundUnknown(attempt.rec.origSyssn ?? '?'));
+      void this.#pollRefund(attempt);
       return;
     }
     void this.#poll(attempt);
+  }
+
+  /**
+   * A refund without a final answer (or resumed after a reload, when its notification may have
+   * gone by unseen). It has no reference of ours on the wire, so: the notify server's lookup by
+   * the original payment's reference (it lists the refunds of it, with their syssn), then the
+   * terminal's book of the original payment — refunded more than this flow's other refunds
+   * account for means this refund happened; unchanged after a 5001 means it did not. Until one
+   * answers, the line waits; after the deadline it is `force_done` and only a notification
+   * settles it.
+   */
+  async #pollRefund(attempt: Attempt): Promise<void> {
+    attempt.pollAbort?.abort();
+    const abort = new AbortController();
+    attempt.pollAbort = abort;
+    const s = this.#resolve;
+    const rec = attempt.rec;
+    const origSyssn = rec.origSyssn;
+    const started = Date.now();
+    let interval = s.intervalMs;
+    let unchanged = 0;
+    const live = () => !abort.signal.aborted && attempt.phase === 'resolving' && !this.#closed;
+    for (;;) {
+      if (!live() || !origSyssn) {
+        if (!origSyssn) this.#flagUnknown(attempt, MESSAGES.refundUnknown('?'));
+        return;
+      }
+      const verdict = await this.#probeRefund(attempt, origSyssn, abort.signal);
+      if (!live()) return;
+      if (typeof verdict === 'object') {
+        this.#settle(attempt, verdict);
+        return;
+      }
+      if (verdict === 'unchanged') {
+        unchanged += 1;
+        if (unchanged >= s.notFoundGrace) {
+          // Close a refund screen still open for it, then ask once more: now it is final.
+          try {
+            await this.#terminal.cancel({ evenIfIdle: true });
+          } catch {
+            // Best effort: the query below decides.
+          }
+          const again = await this.#probeRefund(attempt, origSyssn, abort.signal);
+          if (!live()) return;
+          if (typeof again === 'object') {
+            this.#settle(attempt, again);
+            return;
+          }
+          if (again === 'unchanged') {
+            this.#settle(attempt, { type: 'rejected', source: 'query', message: `${MESSAGES.refundFailed}\nThe terminal shows no refund of ${origSyssn}: nothing was refunded.` });
+            return;
+          }
+        }
+      }
+      const elapsed = Date.now() - started;
+      if (elapsed >= s.deadlineMs) this.#flagUnknown(attempt, MESSAGES.refundUnknown(origSyssn));
+      if (elapsed >= s.deadlineMs + s.backgroundMs) {
+        this.#log.warn('stopped polling; only a notification can settle this refund now', { outTradeNo: rec.outTradeNo });
+        return;
+      }
+      await sleep(interval, abort.signal);
+      interval = nextInterval(interval, s);
+    }
+  }
+
+  /** One round of {@link #pollRefund}: an approval, `unchanged` (the book shows no such refund) or `error`. */
+  async #probeRefund(attempt: Attempt, origSyssn: string, signal: AbortSignal): Promise<Verdict | 'unchanged' | 'error'> {
+    const rec = attempt.rec;
+    const records = this.#store.list();
+    const otherRefunds = records.filter((r) => r.kind === 'refund' && r.origSyssn === origSyssn && r.outTradeNo !== rec.outTradeNo && r.state === 'approved');
+    const taken = new Set(otherRefunds.map((r) => r.syssn).filter((x): x is string => !!x));
+    const original = records.find((r) => r.kind === 'payment' && r.syssn === origSyssn);
+    if (this.#lookup && original) {
+      try {
+        const found = await this.#lookup(original.outTradeNo, signal);
+        const hit = found.find((n) => n.kind === 'refund' && n.success && n.origSyssn === origSyssn && n.amountMinor === rec.amountMinor && !taken.has(n.syssn) && !this.#seen.has(`refund:${n.syssn}`));
+        if (hit) {
+          this.#remember(`refund:${hit.syssn}`);
+          return this.#approvedFrom(hit, 'lookup');
+        }
+      } catch (err) {
+        this.#log.debug('transaction lookup failed', { outTradeNo: rec.outTradeNo, error: err instanceof QfpayEcrError ? err.code : 'error' });
+      }
+    }
+    let q: QueryResult;
+    try {
+      q = await this.#terminal.query({ syssn: origSyssn, signal });
+    } catch (err) {
+      this.#log.debug('query failed', { outTradeNo: rec.outTradeNo, error: err instanceof QfpayEcrError ? err.code : 'error' });
+      return 'error';
+    }
+    if (!q.found || q.amountMinor === undefined || q.refundableMinor === undefined) return 'error';
+    const refundedOnTerminal = q.amountMinor - q.refundableMinor;
+    const accountedFor = otherRefunds.reduce((sum, r) => sum + r.amountMinor, 0);
+    if (refundedOnTerminal - accountedFor >= rec.amountMinor) {
+      // The refund's own syssn is not visible from the original; its notification carries it.
+      return { type: 'approved', syssn: '', amountMinor: rec.amountMinor, currency: q.currency ?? 'HKD', source: 'query' };
+    }
+    return 'unchanged';
   }
 
   #flagUnknown(attempt: Attempt, message: string): void {
@@ -742,6 +856,51 @@ export class QfpayPaymentFlow {
     }
   }
 
+  /**
+   * A line left `reversing` by a reload: nobody awaits the reversal any more, and only the
+   * terminal's book of the original payment tells whether it happened. Polls it; while it shows
+   * the payment unrefunded, closes any reversal screen still open (5001) and asks once more, so
+   * the answer is final. Unreachable terminal: the line stays `reversing` and the cashier is told.
+   */
+  async #resumeReversal(line: PaymentLineHandle): Promise<void> {
+    const syssn = line.transactionId();
+    if (!syssn || this.#reversalsResuming.has(line.key)) return;
+    this.#reversalsResuming.add(line.key);
+    try {
+      const reversed = async (): Promise<boolean | undefined> => {
+        try {
+          const q = await this.#terminal.query({ syssn });
+          return q.found ? q.state === 'refunded' || q.refundableMinor === 0 : undefined;
+        } catch {
+          return undefined;
+        }
+      };
+      let verdict: boolean | undefined;
+      for (let i = 0; i < this.#resolve.notFoundGrace && verdict !== true && !this.#closed; i++) {
+        if (i > 0) await sleep(this.#resolve.intervalMs);
+        verdict = await reversed();
+      }
+      if (verdict !== true && !this.#closed) {
+        try {
+          await this.#terminal.cancel({ evenIfIdle: true });
+        } catch {
+          // Best effort: the query below decides.
+        }
+        verdict = await reversed();
+      }
+      if (this.#closed || line.status() !== 'reversing') return;
+      this.#log.info('resumed reversal', { syssn, reversed: verdict });
+      if (verdict === undefined) {
+        this.#alert(MESSAGES.reversalUnknown(syssn));
+        return;
+      }
+      if (line.finishReversal) line.finishReversal(verdict);
+      else line.setStatus(verdict ? 'reversed' : 'done');
+    } finally {
+      this.#reversalsResuming.delete(line.key);
+    }
+  }
+
   // ------------------------------------------------------------------ cancel
 
   async #cancelSending(attempt: Attempt): Promise<boolean> {
@@ -792,8 +951,12 @@ export class QfpayPaymentFlow {
 
   // ------------------------------------------------------------------ matching
 
+  /**
+   * The unsettled attempt of a line: recorded under its key, or matched to it on resume (Odoo 17
+   * gives lines new ids on reload, so a resumed attempt may carry the line's old key).
+   */
   #activeFor(lineKey: string): Attempt | undefined {
-    for (const a of this.#attempts.values()) if (a.rec.lineKey === lineKey && a.phase !== 'final') return a;
+    for (const a of this.#attempts.values()) if ((a.rec.lineKey === lineKey || a.line?.key === lineKey) && a.phase !== 'final') return a;
     return undefined;
   }
 

@@ -67,6 +67,12 @@ export interface PaymentLineHandle {
   applyApproval(details: ApprovalDetails): void;
   /** Ends a line nobody awaits any more (after a reload) as Odoo would: `done` or `retry`. */
   finish(ok: boolean): void;
+  /**
+   * Ends a line left `reversing` (after a reload) as Odoo's screen would have: reversed → amount
+   * 0 and `reversed`; not reversed → `done` and no Reverse button. When absent, only the status
+   * is set.
+   */
+  finishReversal?(reversed: boolean): void;
   /** The original payment of a refund line, or undefined when none can be found. */
   originalPayment(): OriginalPayment | undefined;
   /** When a done line was paid (for reversals), if Odoo knows. */

@@ -149,6 +149,17 @@ export function lineHandle(line: OdooRecord, spelling: LineSpelling, fallback?: 
       }
       setStatus(ok ? 'done' : 'retry');
     },
+    finishReversal(reversed: boolean): void {
+      if (reversed) {
+        const setter = spelling.generation === 17 ? 'set_amount' : 'setAmount';
+        if (hasMember(line, setter)) callMember(line, setter, 0);
+        else line.amount = 0;
+        setStatus('reversed');
+        return;
+      }
+      line.can_be_reversed = false;
+      setStatus('done');
+    },
     originalPayment(): OriginalPayment | undefined {
       const own = spelling.originalOf(line);
       if (own) return own;

@@ -16,7 +16,8 @@
  * - the bus (`QFPAY_LATEST_RESPONSE`), the ORM (`qfpay_sign_request`, `qfpay_bridge_token`),
  *   dialogs/notifications (recorded), and a reload that rebuilds the POS from saved orders.
  *
- * Browser-safe (no Node imports): the Chromium test bundles it for its harness page.
+ * Browser-safe (no Node imports): the Chromium test bundles it for its harness page. Exported as
+ * `@qfpay-ecr/odoo-adapter/testing` (not part of the Odoo bundle).
  */
 
 export type Gen = 17 | 18 | 19;

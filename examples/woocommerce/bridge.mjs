@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // A shop-LAN bridge between WooCommerce and a QFPay terminal.
 //
-// It only makes outbound connections: to the terminal on the LAN (HTTPS, QFPay's CA) and to
-// WooCommerce and the notify server over HTTPS. It
+// It only makes outbound connections: to the terminal on the LAN (HTTPS, QFPay's CA) — or, with
+// QFPAY_MODE=cloud, to QFPay's OpenAPI (ECR Cloud), so it can run anywhere — and to WooCommerce
+// and the notify server over HTTPS. It
 //   - runs payment requests written by the order-pay page (PaymentRequestWatcher),
 //   - applies QFPay notifications streamed by @qfpay-ecr/notify-server (SSE, resumable),
 //   - sweeps unresolved attempts every few minutes (reconcile), so nothing is lost.
@@ -10,6 +11,7 @@
 //   node examples/woocommerce/bridge.mjs            # configuration from the environment (see README)
 //   node examples/woocommerce/bridge.mjs --demo     # everything simulated, one command, exits when done
 //   node examples/woocommerce/bridge.mjs --demo --manual --keep   # you play the customer; keeps running
+//   node examples/woocommerce/bridge.mjs --demo --cloud           # the same through ECR Cloud (the simulator's fake OpenAPI)
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createBridge, loadBridgeConfig, PaymentRequestWatcher, SseNotificationFeed } from '@qfpay-ecr/woo-adapter';
@@ -31,11 +33,6 @@ function formatOutcome(o) {
  * Never logs secrets: only order ids, references, codes and amounts.
  */
 export async function runBridge(config, options = {}) {
-  const bridge = createBridge(config, options.extra);
-  const { adapter } = bridge;
-  adapter.on('alert', (a) => log(`ALERT ${a.code}: ${a.message}`));
-  adapter.on('order-updated', (e) => log(`order ${e.orderId}: ${e.change}${e.syssn ? ` (QFPay ${e.syssn})` : ''}`));
-
   let feed;
   if (config.events) {
     const cursorFile = options.cursorFile ?? process.env.BRIDGE_CURSOR_FILE ?? '.qfpay-bridge-cursor';
@@ -54,8 +51,13 @@ export async function runBridge(config, options = {}) {
         if (options.cursorFile !== null) writeFileSync(cursorFile, id);
       },
     });
-    adapter.listen(feed, { onResult: (r) => r.action !== 'ignored' && log(`notification → ${r.action}${'orderId' in r && r.orderId ? ` order ${r.orderId}` : ''}`) });
   }
+  // ECR Cloud: the same feed settles a payment in the terminal as soon as its notification arrives.
+  const bridge = createBridge(config, { ...options.extra, ...(config.cloud && feed ? { notifications: feed } : {}) });
+  const { adapter } = bridge;
+  adapter.on('alert', (a) => log(`ALERT ${a.code}: ${a.message}`));
+  adapter.on('order-updated', (e) => log(`order ${e.orderId}: ${e.change}${e.syssn ? ` (QFPay ${e.syssn})` : ''}`));
+  if (feed) adapter.listen(feed, { onResult: (r) => r.action !== 'ignored' && log(`notification → ${r.action}${'orderId' in r && r.orderId ? ` order ${r.orderId}` : ''}`) });
 
   const watcher = new PaymentRequestWatcher({
     adapter,
@@ -98,10 +100,14 @@ async function demo() {
   const { startWooFake } = await import('@qfpay-ecr/woo-adapter/testing');
   const { createLogger, createNotifyApp, createSqliteStore } = await import('@qfpay-ecr/notify-server');
   const manual = args.has('--manual');
+  const cloud = args.has('--cloud');
 
   // Throw-away secrets shared by the simulated parties.
   const posKey = randomBytes(16).toString('hex');
-  const notifyKey = randomBytes(16).toString('hex');
+  // ECR Cloud: QFPay signs notifications with the app's client key.
+  const clientKey = randomBytes(16).toString('hex');
+  const notifyKey = cloud ? clientKey : randomBytes(16).toString('hex');
+  const device = { appCode: 'DEMOAPPCODE', clientKey, termid: 'DEMO-A8-0001' };
   const eventsToken = randomBytes(24).toString('hex');
   const consumerKey = `ck_${randomBytes(20).toString('hex')}`;
   const consumerSecret = `cs_${randomBytes(20).toString('hex')}`;
@@ -112,16 +118,20 @@ async function demo() {
     posKey,
     customer: manual ? { action: 'manual' } : { action: 'approve', afterMs: 1200, card: { scheme: 'VISA', masked: '476173******0010' } },
     notify: { url: `${notifyServer.url}/qfpay/notify`, key: notifyKey, scheduleMs: [0, 2000, 5000] },
+    ...(cloud ? { cloud: device } : {}),
   });
   const woo = await startWooFake({ keys: [{ consumerKey, consumerSecret, permissions: 'read_write' }] });
   console.log(`Simulated WooCommerce: ${woo.apiUrl}`);
   console.log(`Simulated terminal:    ${sim.url}  (customer screen: ${sim.webUrl})`);
+  if (cloud) console.log(`Simulated QFPay API:   ${sim.cloud.url}  (ECR Cloud: the bridge never talks to the terminal itself)`);
   console.log(`Notify server:         ${notifyServer.url}/qfpay/notify`);
   if (manual) console.log('Open the customer screen and press Approve, Decline or Cancel.');
 
   const config = {
     woo: { url: woo.url, consumerKey, consumerSecret, allowInsecureHttp: true },
-    terminal: { host: sim.host, port: sim.port, posKey, ca: sim.caPem, pinnedCaFingerprint256: sim.caFingerprint256 },
+    ...(cloud
+      ? { cloud: { environment: 'custom', baseUrl: sim.cloud.url, ca: sim.caPem, ...device } }
+      : { terminal: { host: sim.host, port: sim.port, posKey, ca: sim.caPem, pinnedCaFingerprint256: sim.caFingerprint256 } }),
     terminalId: 'demo-till',
     events: { url: `${notifyServer.url}/qfpay/events`, token: eventsToken },
   };
@@ -132,6 +142,7 @@ async function demo() {
     allowInsecureEvents: true,
     pollMs: 300,
     reconcileMs: 60_000,
+    extra: { cloudTerminalOptions: { resolve: { minIntervalMs: 300, maxIntervalMs: 1000 } } },
     onResult: (r) => {
       results.push(r);
       wake?.();
@@ -187,7 +198,8 @@ async function main() {
   if (args.has('--demo')) return demo();
   const config = loadBridgeConfig(process.env);
   const running = await runBridge(config);
-  log(`bridge running: terminal ${config.terminal?.host}:${config.terminal?.port}, shop ${new URL(config.woo.url).host}${config.events ? ', notifications over SSE' : ''}`);
+  const where = config.cloud ? `ECR Cloud (${config.cloud.environment}, device ${config.cloud.termid})` : `terminal ${config.terminal?.host}:${config.terminal?.port}`;
+  log(`bridge running: ${where}, shop ${new URL(config.woo.url).host}${config.events ? ', notifications over SSE' : ''}`);
   await new Promise((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

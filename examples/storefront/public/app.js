@@ -209,7 +209,9 @@
     if (p.cardScheme || p.maskedCard) rows.push(['Card', '<span data-testid="card">' + esc([p.cardScheme, p.maskedCard].filter(Boolean).join(' ')) + '</span>']);
     if (p.channelRef) rows.push(['Channel ref', '<span class="mono">' + esc(p.channelRef) + '</span>']);
     rows.push(['Reference', '<span class="mono">' + esc(p.outTradeNo) + '</span>']);
-    if (p.resolvedBy && p.resolvedBy !== 'reply') rows.push(['Settled by', esc(p.resolvedBy === 'query' ? 'asking the terminal (4001)' : "QFPay's notification")]);
+    var cloud = state.catalog && state.catalog.terminalMode === 'cloud';
+    var byQuery = cloud ? "asking QFPay's records (ECR Cloud query)" : 'asking the terminal (4001)';
+    if (p.resolvedBy && p.resolvedBy !== 'reply') rows.push(['Settled by', esc(p.resolvedBy === 'query' ? byQuery : "QFPay's notification")]);
     return '<dl class="kv">' + rows.map(function (r) { return '<dt>' + r[0] + '</dt><dd>' + r[1] + '</dd>'; }).join('') + '</dl>';
   }
 
@@ -525,7 +527,7 @@
     var isRefund = open && t.screen.kind === 'refund';
     var disabled = !open || state.terminalPending ? ' disabled' : '';
     el.innerHTML = '<div class="device" data-testid="terminal" data-screen="' + (open ? 'open' : 'idle') + '">' +
-      '<div class="device-top"><span>' + esc(t.terminalId) + '</span><span>QFPay · HTTPS</span></div>' +
+      '<div class="device-top"><span>' + esc(t.terminalId) + '</span><span data-testid="terminal-link">' + (state.catalog && state.catalog.terminalMode === 'cloud' ? 'QFPay · ECR Cloud' : 'QFPay · HTTPS') + '</span></div>' +
       '<div class="screen">' + screenHtml(t) + '</div>' +
       '<div class="keys">' +
       '<button type="button" class="key key-approve" data-action="customer" data-customer="approve" data-testid="terminal-approve"' + disabled + '>' + (isRefund ? 'Confirm' : 'Approve') + '</button>' +
@@ -533,7 +535,7 @@
       '<button type="button" class="key key-cancel" data-action="customer" data-customer="cancel" data-testid="terminal-cancel"' + disabled + '>Cancel</button>' +
       '</div></div>' +
       '<div class="device-foot">' + (open ? (isRefund ? 'You are the operator: confirm the refund on the terminal.' : 'You are the customer: pay, decline or cancel.') : 'The customer screen of the terminal appears here.') +
-      (page === 'cashier' ? '<br><button type="button" class="linkish" data-action="lose-reply" data-testid="lose-reply"' + (state.lostReplyArmed ? ' disabled' : '') + '>' +
+      (page === 'cashier' && state.catalog && state.catalog.canLoseReply ? '<br><button type="button" class="linkish" data-action="lose-reply" data-testid="lose-reply"' + (state.lostReplyArmed ? ' disabled' : '') + '>' +
         (state.lostReplyArmed ? 'The next payment\'s reply will be lost in transit' : 'Demo: lose the next payment\'s reply') + '</button>' : '') +
       '</div>';
   }
@@ -587,6 +589,8 @@
       state.catalog = catalog;
       var badge = document.getElementById('sim-badge');
       if (badge) badge.hidden = !catalog.simulated;
+      var long = badge && badge.querySelector('.long');
+      if (long && catalog.terminalMode === 'cloud') long.textContent = 'Simulated terminal via ECR Cloud · no real money';
       var name = document.getElementById('shop-name');
       if (name) name.textContent = catalog.shop;
       render();

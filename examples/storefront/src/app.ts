@@ -44,8 +44,10 @@ const declineSchema = z.strictObject({ code: z.string().regex(/^\d{4}$/).optiona
 
 export interface StorefrontAppOptions {
   cashier: Cashier;
-  /** The simulated terminal, when the demo runs one. */
-  simulator?: { proxy: SimulatorProxy; injectLostReply: () => void };
+  /** The simulated terminal, when the demo runs one. `injectLostReply` only on LAN (ECR Cloud holds no reply to lose). */
+  simulator?: { proxy: SimulatorProxy; injectLostReply?: () => void };
+  /** How the terminal is reached (shown on the page); default `lan`. */
+  mode?: 'lan' | 'cloud';
   /** Host headers accepted (e.g. `127.0.0.1:8080`); filled in once the port is known. */
   allowedHosts: Set<string>;
 }
@@ -101,6 +103,7 @@ function orderId(ctx: Context): number {
 /** Builds the Koa app. */
 export function createStorefrontApp(options: StorefrontAppOptions): StorefrontApp {
   const { cashier, simulator, allowedHosts } = options;
+  const mode = options.mode ?? 'lan';
   const files = new Map<string, { body: Buffer; type: string }>();
   for (const [path, asset] of Object.entries(ASSETS)) files.set(path, { body: readFileSync(new URL(asset.file, PUBLIC_DIR)), type: asset.type });
 
@@ -150,6 +153,8 @@ export function createStorefrontApp(options: StorefrontAppOptions): StorefrontAp
       shop: SHOP_NAME,
       currency: 'HKD',
       simulated: simulator !== undefined,
+      terminalMode: mode,
+      canLoseReply: simulator?.injectLostReply !== undefined,
       products: PRODUCTS.map((p) => ({ ...p, price: formatDisplay(p.priceMinor) })),
       channels: CHANNEL_INFO,
     };
@@ -240,6 +245,7 @@ export function createStorefrontApp(options: StorefrontAppOptions): StorefrontAp
     const body = await readJson(ctx, 4096);
     if (action === 'lose-next-reply') {
       parse(z.strictObject({}), body);
+      if (!simulator.injectLostReply) throw new HttpError(409, 'no_reply_in_cloud_mode', 'In ECR Cloud mode the terminal never answers the till directly: results come from QFPay (query or notification), so there is no reply to lose.');
       simulator.injectLostReply();
       ctx.body = { ok: true };
       return;

@@ -346,7 +346,25 @@ export class Cashier {
     if (this.#active?.kind === 'payment' && this.#active.outTradeNo === payment.outTradeNo) this.#active = undefined;
     this.#log(`#${1000 + payment.orderId} payment ${outcome.status}${outcome.status === 'approved' ? ` (syssn ${outcome.syssn})` : ''}`);
     if (outcome.status === 'unknown') await this.#paymentFromNotification(this.#store.payment(payment.outTradeNo) as PaymentRecord);
+    if (outcome.status === 'approved' && outcome.cardScheme === undefined && outcome.resolvedBy === 'notification') {
+      await this.#emit(payment.orderId);
+      await this.#completeFromQuery(payment.outTradeNo);
+    }
     await this.#emit(payment.orderId);
+  }
+
+  /**
+   * ECR Cloud: QFPay's notification settled the payment but carries no card scheme; QFPay's book
+   * has it. Only fills in details: the outcome itself is already final, so a failed query changes nothing.
+   */
+  async #completeFromQuery(outTradeNo: string): Promise<void> {
+    try {
+      const result = await this.#terminal.query({ outTradeNo });
+      if (!result.found || result.kind !== 'payment' || result.cardScheme === undefined) return;
+      this.#store.updatePayment(outTradeNo, { cardScheme: result.cardScheme, ...(result.maskedCard !== undefined ? { maskedCard: result.maskedCard } : {}) }, this.#now());
+    } catch {
+      // Details only; the payment is approved either way.
+    }
   }
 
   async #paymentFromNotification(payment: PaymentRecord): Promise<boolean> {

@@ -5,19 +5,23 @@
  *   --data-dir DIR   where orders and notifications are kept (default examples/storefront/data)
  *   --quiet          print only the URL line (tests); also never opens a browser
  *   --no-open        do not open a browser window
+ *   --cloud          ECR Cloud mode (or env QFPAY_DEMO_MODE=cloud): the storefront reaches the
+ *                    simulated terminal through the simulator's fake QFPay OpenAPI
  */
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { startDemo } from './demo.js';
 
-const USAGE = `Usage: npm run demo -- [--port 8080] [--data-dir DIR] [--quiet] [--no-open]`;
+const USAGE = `Usage: npm run demo -- [--port 8080] [--data-dir DIR] [--quiet] [--no-open] [--cloud]
+  --cloud   ECR Cloud mode: through the simulator's fake QFPay OpenAPI (or QFPAY_DEMO_MODE=cloud)`;
 
 const argsSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535, { message: '--port must be 0-65535' }).optional(),
   dataDir: z.string().min(1).optional(),
   quiet: z.boolean(),
   open: z.boolean(),
+  mode: z.enum(['lan', 'cloud'], { error: 'QFPAY_DEMO_MODE must be lan or cloud' }),
 });
 
 /** Opens the URL in the default browser when there is a desktop; failures are ignored. */
@@ -32,19 +36,20 @@ function openBrowser(url: string): void {
   }
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   let options: z.infer<typeof argsSchema>;
   try {
     const { values } = parseArgs({
       args: [...argv],
       strict: true,
-      options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, quiet: { type: 'boolean' }, 'no-open': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, quiet: { type: 'boolean' }, 'no-open': { type: 'boolean' }, cloud: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }
-    const parsed = argsSchema.safeParse({ port: values.port, dataDir: values['data-dir'], quiet: values.quiet ?? false, open: !(values['no-open'] ?? false) && !(values.quiet ?? false) });
+    const mode = values.cloud ? 'cloud' : (env.QFPAY_DEMO_MODE?.trim().toLowerCase() || 'lan');
+    const parsed = argsSchema.safeParse({ port: values.port, dataDir: values['data-dir'], quiet: values.quiet ?? false, open: !(values['no-open'] ?? false) && !(values.quiet ?? false), mode });
     if (!parsed.success) throw new Error(parsed.error.issues.map((i) => i.message).join('; '));
     options = parsed.data;
   } catch (err) {
@@ -56,15 +61,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   const demo = await startDemo({
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+    mode: options.mode,
     log: quiet ? undefined : (line) => process.stdout.write(`  ${line}\n`),
   });
   if (quiet) {
-    process.stdout.write(`Storefront: ${demo.url}\n`);
+    process.stdout.write(`Storefront: ${demo.url}${demo.mode === 'cloud' ? ' (ECR Cloud)' : ''}\n`);
   } else {
     process.stdout.write(
       [
         '',
-        'QFPay ECR storefront demo — a simulated terminal, no real money moves.',
+        demo.mode === 'cloud'
+          ? 'QFPay ECR storefront demo, ECR Cloud mode — a simulated terminal reached through a simulated QFPay OpenAPI, no real money moves.'
+          : 'QFPay ECR storefront demo — a simulated terminal, no real money moves.',
         '',
         `  Open ${demo.url}`,
         '',

@@ -4,8 +4,11 @@
  * 1. the notify server (`@qfpay-ecr/notify-server`) with its embedded SQLite store under `dataDir`;
  * 2. the simulated terminal (`@qfpay-ecr/simulator`): real HTTPS with its own CA, a throw-away
  *    POS-KEY, a customer played by the person at the page, and signed notifications posted to (1);
- * 3. the storefront: a `QFPayTerminal` (`@qfpay-ecr/core`) pinned to the simulator's CA, the
- *    cashier with its own SQLite orders under `dataDir`, and the Koa app serving the page.
+ *    in cloud mode also its fake QFPay OpenAPI (ECR Cloud), same CA, throw-away app code and
+ *    client key (which then signs the notifications, as QFPay does);
+ * 3. the storefront: a `QFPayTerminal` (`@qfpay-ecr/core`) pinned to the simulator's CA — or, in
+ *    cloud mode, a `QFPayCloudTerminal` against the fake OpenAPI that also hears (1)'s verified
+ *    notifications — the cashier with its own SQLite orders under `dataDir`, and the Koa app.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -13,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QFPayTerminal } from '@qfpay-ecr/core';
+import { notificationSourceFromEmitter, QFPayCloudTerminal, QFPayTerminal, type PaymentTerminal } from '@qfpay-ecr/core';
 import { createLogger, createNotifyApp, createSqliteStore, type NotifyApp } from '@qfpay-ecr/notify-server';
 import { startSimulator, type Simulator } from '@qfpay-ecr/simulator';
 import { createStorefrontApp } from './app.js';
@@ -34,13 +37,25 @@ export interface DemoOptions {
   dataDir?: string;
   /** One line per payment event (default: nothing). */
   log?: (line: string) => void;
+  /**
+   * How the storefront reaches the terminal: `lan` (default: `QFPayTerminal` over the shop LAN)
+   * or `cloud` (ECR Cloud: `QFPayCloudTerminal` through the simulator's fake QFPay OpenAPI).
+   */
+  mode?: DemoMode;
 }
+
+/** How the demo's storefront reaches the (simulated) terminal. */
+export type DemoMode = 'lan' | 'cloud';
+
+/** The simulated terminal's Device ID in cloud mode (not a secret). */
+export const DEMO_TERMID = 'CAFE-A8-0001';
 
 export interface RunningDemo {
   /** The one URL to open: the storefront. */
   url: string;
   port: number;
   dataDir: string;
+  mode: DemoMode;
   /** The simulated terminal (tests drive it directly too). */
   simulator: Simulator;
   close(): Promise<void>;
@@ -65,11 +80,15 @@ function listen(server: Server, port: number): Promise<number> {
 /** Starts notify server, simulated terminal and storefront; resolves once the storefront listens. */
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const log = options.log ?? (() => undefined);
+  const mode = options.mode ?? 'lan';
   const dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   // Throw-away secrets for this run; never printed.
   const posKey = randomBytes(16).toString('hex');
-  const notifyKey = randomBytes(24).toString('hex');
+  const clientKey = randomBytes(24).toString('hex');
+  // ECR Cloud: QFPay signs its notifications with the client key.
+  const notifyKey = mode === 'cloud' ? clientKey : randomBytes(24).toString('hex');
+  const cloud = { appCode: `CAFE${randomBytes(6).toString('hex').toUpperCase()}`, clientKey, termid: DEMO_TERMID };
 
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanup = async () => {
@@ -93,19 +112,33 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       customer: { action: 'manual' },
       merchantName: SHOP_NAME,
       notify: { url: `${notifyServer.url}/qfpay/notify`, key: notifyKey },
+      ...(mode === 'cloud' ? { cloud } : {}),
     });
     cleanups.push(() => sim.close());
 
-    const terminal = new QFPayTerminal({
-      host: sim.host,
-      port: sim.port,
-      posKey,
-      ca: sim.caPem as string,
-      // The simulator's CA is not QFPay's ca3.crt, so it is pinned explicitly.
-      pinnedCaFingerprint256: sim.caFingerprint256 as string,
-      id: 'simulated terminal',
-      resolve: { deadlineMs: 60_000 },
-    });
+    const terminal: PaymentTerminal =
+      mode === 'cloud'
+        ? new QFPayCloudTerminal({
+            // A fake OpenAPI, so environment "custom" with its URL and the simulator's CA (never a real QFPay host).
+            environment: 'custom',
+            baseUrl: sim.cloud?.url as string,
+            ca: sim.caPem as string,
+            ...cloud,
+            id: 'simulated terminal (ECR Cloud)',
+            // Payments settle as soon as the notify server has verified QFPay's notification.
+            notifications: notificationSourceFromEmitter(notify.events),
+            resolve: { minIntervalMs: 500, maxIntervalMs: 2_000 },
+          })
+        : new QFPayTerminal({
+            host: sim.host,
+            port: sim.port,
+            posKey,
+            ca: sim.caPem as string,
+            // The simulator's CA is not QFPay's ca3.crt, so it is pinned explicitly.
+            pinnedCaFingerprint256: sim.caFingerprint256 as string,
+            id: 'simulated terminal',
+            resolve: { deadlineMs: 60_000 },
+          });
     const store = new OrderStore(join(dataDir, 'orders.db'));
     cleanups.push(() => store.close());
     const cashier = new Cashier({ store, terminal, notifications: notifyStore, terminalSession: randomUUID(), simulated: true, log });
@@ -122,7 +155,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const proxy = new SimulatorProxy(sim.url, sim.caPem);
     cleanups.push(() => proxy.close());
     const allowedHosts = new Set<string>();
-    const storefront = createStorefrontApp({ cashier, simulator: { proxy, injectLostReply: () => sim.injectFault({ kind: 'drop-after-payment' }) }, allowedHosts });
+    // ECR Cloud holds no reply open, so there is no reply to lose: the demo button is LAN only.
+    const storefront = createStorefrontApp({ cashier, simulator: { proxy, ...(mode === 'lan' ? { injectLostReply: () => sim.injectFault({ kind: 'drop-after-payment' }) } : {}) }, allowedHosts, mode });
     const server = createServer(storefront.app.callback());
     let port: number;
     try {
@@ -148,6 +182,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       url: `http://127.0.0.1:${port}/`,
       port,
       dataDir,
+      mode,
       simulator: sim,
       close: () => (closing ??= cleanup()),
     };

@@ -1,5 +1,5 @@
 /** The storefront demo: a cashier page on a (simulated) QFPay terminal. */
-export { startDemo, DEFAULT_DATA_DIR, DEFAULT_PORT, type DemoOptions, type RunningDemo } from './demo.js';
+export { startDemo, DEFAULT_DATA_DIR, DEFAULT_PORT, DEMO_TERMID, type DemoMode, type DemoOptions, type RunningDemo } from './demo.js';
 export { createStorefrontApp, type StorefrontApp, type StorefrontAppOptions } from './app.js';
 export { Cashier, CashierError, type CashierOptions, type NotificationSource, type OrderView, type PaymentView, type RefundView, type OrderStatus } from './cashier.js';
 export { OrderStore, type OrderRecord, type PaymentRecord, type RefundRecord, type Stage } from './db.js';

@@ -2,8 +2,9 @@
  * The real thing in a real browser: headless Chromium (Debian's /usr/bin/chromium) loads a
  * harness page that imports dist/odoo-pos.js as an ES module and takes a payment through the
  * bridge topology: page (one origin) → bridge routes of the notify server (another origin, CORS
- * with a bearer token) → QFPayTerminal → simulator over HTTPS with its own CA. The browser
- * never sees the POS-KEY or the CA.
+ * with a bearer token) → QFPayTerminal → simulator over HTTPS with its own CA (cloud project:
+ * → QFPayCloudTerminal → the simulator's fake QFPay OpenAPI). The browser never sees the
+ * POS-KEY, the client key or the CA.
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,9 +16,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
-import { QFPayTerminal } from '@qfpay-ecr/core';
+import { QFPayCloudTerminal, QFPayTerminal, type PaymentTerminal } from '@qfpay-ecr/core';
 import { startSimulator, type Simulator } from '@qfpay-ecr/simulator';
 import { createTerminalBridgeRouter, startBridgeServer, type RunningBridge } from '../../notify-server/src/bridge/index.js';
+import { CLOUD, testTerminalMode } from './support/terminal-mode.js';
 
 const run = promisify(execFile);
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,7 +28,7 @@ const TOKEN = 'browser-bridge-token-Lm2Np8Rt5';
 
 let tmp: string;
 let sim: Simulator;
-let terminal: QFPayTerminal;
+let terminal: PaymentTerminal;
 let bridge: RunningBridge;
 let pages: Server;
 let pageOrigin: string;
@@ -38,8 +40,11 @@ beforeAll(async () => {
   await run(process.execPath, [join(pkgDir, 'scripts/bundle.mjs')], { cwd: pkgDir });
   await run(process.execPath, [join(pkgDir, 'scripts/bundle.mjs'), '--entry', join(pkgDir, 'test/support/browser-page.ts'), '--outfile', join(tmp, 'page.js'), '--external', '/odoo-pos.js'], { cwd: pkgDir });
 
-  sim = await startSimulator({ posKey: POS_KEY, customer: { action: 'approve', afterMs: 200, card: { scheme: 'VISA', masked: '476173******0119' } } });
-  terminal = new QFPayTerminal({ host: '127.0.0.1', port: sim.port, posKey: POS_KEY, ca: sim.caPem as string, pinnedCaFingerprint256: sim.caFingerprint256 as string, resolve: { deadlineMs: 5000, minIntervalMs: 50, maxIntervalMs: 200 } });
+  const cloud = testTerminalMode() === 'cloud';
+  sim = await startSimulator({ posKey: POS_KEY, customer: { action: 'approve', afterMs: 200, card: { scheme: 'VISA', masked: '476173******0119' } }, ...(cloud ? { cloud: { ...CLOUD } } : {}) });
+  terminal = cloud
+    ? new QFPayCloudTerminal({ environment: 'custom', baseUrl: sim.cloud?.url as string, ca: sim.caPem as string, ...CLOUD, resolve: { minIntervalMs: 50, maxIntervalMs: 200 } })
+    : new QFPayTerminal({ host: '127.0.0.1', port: sim.port, posKey: POS_KEY, ca: sim.caPem as string, pinnedCaFingerprint256: sim.caFingerprint256 as string, resolve: { deadlineMs: 5000, minIntervalMs: 50, maxIntervalMs: 200 } });
 
   pages = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -103,6 +108,7 @@ describe('dist/odoo-pos.js in headless Chromium', () => {
       const stored = Object.values(result.storage as Record<string, string>).join('');
       expect(stored).toContain('"state":"approved"');
       expect(JSON.stringify(result)).not.toContain(POS_KEY);
+      expect(JSON.stringify(result)).not.toContain(CLOUD.clientKey);
       // Only our own resources and the bridge: nothing fetched from a CDN or by bare specifier.
       for (const url of requests) expect(url.startsWith(pageOrigin) || url.startsWith(bridge.url)).toBe(true);
       expect(requests.some((u) => u.endsWith('/odoo-pos.js'))).toBe(true);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { QFPayTerminal } from '@qfpay-ecr/core';
 import { startSimulator } from '@qfpay-ecr/simulator';
 import { installQfpay, memoryStorage, SseParser, subscribeEvents, type SseMessage } from '../src/index.js';
-import { BASES, createHarness, type HarnessLine } from './support/odoo-harness.js';
+import { BASES, createHarness, type HarnessLine } from '../src/testing/index.js';
 import { captureAdapterLogger, waitFor, type LogEntry } from './support/rig.js';
 
 const TOKEN = 'events-token-Np8Rt5VyQ1Lm2Zq8';

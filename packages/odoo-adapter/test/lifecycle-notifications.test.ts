@@ -5,7 +5,7 @@
  */
 import { LineNeedsAttentionError, type QfpayPaymentFlow } from '../src/index.js';
 import { METHOD_ID, startRig, waitFor, closeRigCheckingSecrets, type Rig } from './support/rig.js';
-import type { HarnessLine } from './support/odoo-harness.js';
+import type { HarnessLine } from '../src/testing/index.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -70,7 +70,8 @@ describe('duplicate and late notifications', () => {
     await waitFor(() => rig!.notifications.length >= 1, 'notification of the second payment');
     expect(first.payment_status).toBe('retry');
     expect(first.transaction_id).toBeUndefined();
-    expect(second.transaction_id).toBe(rig.sim.transactions()[0]?.syssn);
+    expect(second.transaction_id).toBe(rig.charged()[0]?.syssn);
+    expect(rig.charged()).toHaveLength(1);
   });
 
   it('a late approval for an attempt concluded as cancelled is never dropped: the line is marked paid and the cashier told', async () => {

@@ -6,7 +6,7 @@
  * finding the original payment.
  */
 import { METHOD_ID, hkt, startRig, waitFor, closeRigCheckingSecrets, type Rig } from './support/rig.js';
-import type { Gen, HarnessLine, HarnessOrder, PaymentMethodRecord } from './support/odoo-harness.js';
+import type { Gen, HarnessLine, HarnessOrder, PaymentMethodRecord } from '../src/testing/index.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -50,7 +50,7 @@ describe.each([17, 18, 19] as Gen[])('Odoo %i refund of a QFPay payment', (gen) 
     expect(refund?.origSyssn).toBe(paid.transaction_id);
     expect(refund?.amountMinor).toBe(1250);
     expect(line.transaction_id).toBe(refund?.syssn);
-    expect(rig.sim.requests().find((q) => q.funcType === 1002)?.content).toMatchObject({ orderId: paid.transaction_id, refund_amount: '12.50' });
+    expect(rig.refundRequests()).toEqual([{ syssn: paid.transaction_id, amountMinor: 1250 }]);
     expect(rig.screen.validateOrder()).toMatchObject({ ok: true });
     expect(rig.pos.alerts).toEqual([]);
   });
@@ -128,7 +128,7 @@ describe('refund pre-checks at their boundaries (Odoo 19)', () => {
     rig.pos.orders.splice(rig.pos.orders.indexOf(order), 1); // synced orders leave Odoo 17's list
     const line = refundLine(rig, order, 30);
     expect(await rig.screen.sendPaymentRequest(line)).toBe(true);
-    expect(rig.sim.requests().find((q) => q.funcType === 1002)?.content).toMatchObject({ orderId: paid.transaction_id });
+    expect(rig.refundRequests()).toEqual([expect.objectContaining({ syssn: paid.transaction_id })]);
   });
 });
 

@@ -106,7 +106,8 @@ describe('ECR Cloud: fake QFPay OpenAPI pushing to the simulated terminal', () =
       const closed = new Promise((resolve) => sim?.once('screen-closed', (_s, result) => resolve(result)));
       await pushPayment(sim, 'CAN-1', '500', 'alipay');
       expect(await closed).toEqual({ action: 'cancel', by: 'customer' });
-      expect((await cloudQuery(sim, { out_trade_no: 'CAN-1' })).text).toBe('{"resperr":"The order doesn\'t exist","respcd":"1136","respmsg":""}');
+      // The host order existed since the push: it is booked as cancelled (1263), nothing charged.
+      expect(txOf(await cloudQuery(sim, { out_trade_no: 'CAN-1' }))).toMatchObject({ respcd: '1263', tradetp: 'payment', txamt: 500, cancel: 0, allow_refund_amt: 0, out_trade_no: 'CAN-1' });
       expect(rx.received).toHaveLength(0);
     } finally {
       await rx.close();
@@ -139,9 +140,40 @@ describe('ECR Cloud: fake QFPay OpenAPI pushing to the simulated terminal', () =
     expect(c.text).toBe('{"resperr":"Cancel push success","respcd":"0000","respmsg":""}');
     expect(await closed).toEqual({ action: 'cancel', by: 'pos' });
     expect(sim.screen()).toBeNull();
-    expect((await cloudQuery(sim, { out_trade_no: 'CP-1' })).json.respcd).toBe('1136');
+    expect(txOf(await cloudQuery(sim, { out_trade_no: 'CP-1' }))).toMatchObject({ respcd: '1263', tradetp: 'payment' });
     expect((await pushCancel(sim)).json).toEqual({ resperr: 'Cancel push success', respcd: '0000', respmsg: '' });
-    expect(sim.transactions()).toHaveLength(0);
+    expect(sim.transactions()).toEqual([expect.objectContaining({ outTradeNo: 'CP-1', respcd: '1263', amountMinor: 2000 })]);
+  });
+
+  it('a cloud order whose screen ends without payment is booked 1263 (customer, cancel push, timeout; refunds too); LAN books nothing', async () => {
+    sim = await start();
+    // Timeout: payment_timeout 1 s, nobody acts.
+    await pushPayment(sim, 'TO-1', '300', 'alipay', { payment_timeout: '1' });
+    const opened = await sim.waitForScreen();
+    const timedOut = new Promise((resolve) => sim?.once('screen-closed', (_s, result) => resolve(result)));
+    expect(await timedOut).toEqual({ action: 'cancel', by: 'timeout' });
+    const tx = txOf(await cloudQuery(sim, { out_trade_no: 'TO-1' }));
+    expect(tx).toMatchObject({ respcd: '1263', syssn: opened.syssn, txamt: 300, busicd: '800108', chnlsn: '', allow_refund_amt: 0 });
+    expect(txOf(await cloudQuery(sim, { syssn: opened.syssn }))).toMatchObject({ respcd: '1263', out_trade_no: 'TO-1' });
+    // The order exists: its reference cannot be pushed again, and it cannot be refunded.
+    expect((await pushPayment(sim, 'TO-1', '300', 'alipay')).json.respcd).toBe('1102');
+    expect((await pushRefund(sim, opened.syssn)).json.respcd).toBe('1136');
+
+    // A refund screen cancelled by the operator is booked the same way; the payment is untouched.
+    sim.setCustomer({ action: 'approve', afterMs: 0 });
+    await pushPayment(sim, 'PAID-1', '900', 'alipay');
+    await until(() => sim?.transactions().some((t) => t.outTradeNo === 'PAID-1') === true);
+    const paid = sim.transactions().find((t) => t.outTradeNo === 'PAID-1')!;
+    sim.setCustomer({ action: 'cancel', afterMs: 0 });
+    await pushRefund(sim, paid.syssn, { out_trade_no: 'REF-C', txamt: '400' });
+    await until(() => sim?.transactions().some((t) => t.outTradeNo === 'REF-C') === true);
+    expect(txOf(await cloudQuery(sim, { out_trade_no: 'REF-C' }))).toMatchObject({ respcd: '1263', tradetp: 'refund', txamt: 400, origssn: paid.syssn });
+    expect(txOf(await cloudQuery(sim, { syssn: paid.syssn }))).toMatchObject({ respcd: '0000', cancel: 0, allow_refund_amt: 900 });
+
+    // LAN: a cancelled 1001 books nothing (the 6001 reply is the answer), as before.
+    const lan = await pay(sim, 'LAN-CAN-1', 2);
+    expect(lan.respcd).toBe('6001');
+    expect(sim.transactions().some((t) => t.outTradeNo === 'LAN-CAN-1')).toBe(false);
   });
 
   it('a push while a screen is open is accepted but the busy terminal drops it: nothing booked, the open screen undisturbed', async () => {

@@ -3,7 +3,7 @@
  * comes from the environment (see config.ts); flags carry only non-secret values.
  */
 import { parseArgs } from 'node:util';
-import { CHANNELS, formatDisplay, parseMajorAmount, QfpayEcrError, type Channel, type PaymentTerminal, type QFPayTerminalOptions } from '@qfpay-ecr/core';
+import { CHANNELS, formatDisplay, parseMajorAmount, QfpayEcrError, type Channel, type PaymentTerminal, type QFPayCloudTerminalOptions, type QFPayTerminalOptions } from '@qfpay-ecr/core';
 import { z } from 'zod';
 import { createBridge, type Bridge } from './bridge.js';
 import { ENV, loadBridgeConfig } from './config.js';
@@ -34,7 +34,10 @@ Channels: ${CHANNELS.join(', ')}
 
 Environment (secrets only here, never as flags):
   ${ENV.wooUrl}, ${ENV.wooKey}, ${ENV.wooSecret}   [${ENV.wooAuthMode}=basic|query] [${ENV.wooInsecure}=1] [${ENV.wooCaFile}]
-  ${ENV.terminal}=HOST[:PORT], ${ENV.posKey}   [${ENV.ca}=QFPay's ca3.crt (bundled)] [${ENV.caPin}]
+  [${ENV.mode}=lan|cloud] (lan: the terminal on the shop LAN; cloud: ECR Cloud, through QFPay's OpenAPI)
+  lan:   ${ENV.terminal}=HOST[:PORT], ${ENV.posKey}   [${ENV.ca}=QFPay's ca3.crt (bundled)] [${ENV.caPin}]
+  cloud: ${ENV.cloudEnv}=production|live-test|sandbox|custom, ${ENV.appCode}, ${ENV.clientKey}, ${ENV.termid}
+         [${ENV.mchid}] [${ENV.signType}=MD5|SHA256] [${ENV.cloudUrl} ${ENV.cloudCa}: custom only]
   [${ENV.terminalId}] [${ENV.prefix}=wc]
 
 Exit codes: 0 done · 1 needs attention (unresolved, declined, errors) · 2 usage or configuration · 3 WooCommerce or terminal refused/unreachable
@@ -51,6 +54,7 @@ export interface CliIo {
 export interface CliDeps {
   terminal?: PaymentTerminal;
   terminalOptions?: Partial<QFPayTerminalOptions>;
+  cloudTerminalOptions?: Partial<QFPayCloudTerminalOptions>;
 }
 
 const orderId = z.coerce.number({ error: '--order must be an order id' }).int({ message: '--order must be a whole number' }).positive({ message: '--order must be positive' });
@@ -124,7 +128,12 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps = {}): Pro
     if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
     if (!['reconcile', 'pay', 'refund', 'status'].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     const config = loadBridgeConfig(io.env, { terminal: command !== 'status' });
-    bridge = createBridge(config, { ...(deps.terminal ? { terminal: deps.terminal } : {}), ...(deps.terminalOptions ? { terminalOptions: deps.terminalOptions } : {}) });
+    // Cloud mode: results come from QFPay's book by query (the long-running bridge listens to notifications too).
+    bridge = createBridge(config, {
+      ...(deps.terminal ? { terminal: deps.terminal } : {}),
+      ...(deps.terminalOptions ? { terminalOptions: deps.terminalOptions } : {}),
+      ...(deps.cloudTerminalOptions ? { cloudTerminalOptions: deps.cloudTerminalOptions } : {}),
+    });
     const { adapter } = bridge;
     const out = (value: unknown, text: () => void) => (json ? io.stdout(`${JSON.stringify(value, null, 2)}\n`) : text());
 

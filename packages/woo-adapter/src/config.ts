@@ -1,8 +1,10 @@
 /**
  * Bridge/CLI configuration from environment variables (secrets only from the environment: flags
- * show up in `ps`), validated with zod. Errors name the variable, never its value.
+ * show up in `ps`), validated with zod. Errors name the variable, never its value. `QFPAY_MODE`
+ * chooses how the terminal is reached: on the shop LAN (default) or through ECR Cloud.
  */
 import { z } from 'zod';
+import { CLOUD_ENVIRONMENT_NAMES, type CloudEnvironment, type CloudSignType } from '@qfpay-ecr/core';
 import { WooConfigError } from './errors.js';
 
 /** Environment variables read by {@link loadBridgeConfig}. */
@@ -24,6 +26,23 @@ export const ENV = {
   prefix: 'QFPAY_REFERENCE_PREFIX',
   eventsUrl: 'QFPAY_EVENTS_URL',
   eventsToken: 'QFPAY_EVENTS_TOKEN',
+  /** `lan` (default: the terminal on the shop LAN) or `cloud` (ECR Cloud, through QFPay's OpenAPI). */
+  mode: 'QFPAY_MODE',
+  /** ECR Cloud: `production`, `live-test`, `sandbox` or `custom` (no default), as core's `qfpay-ecr --cloud` reads them. */
+  cloudEnv: 'QFPAY_CLOUD_ENV',
+  /** ECR Cloud, `custom` only: the OpenAPI origin. */
+  cloudUrl: 'QFPAY_CLOUD_URL',
+  /** ECR Cloud, `custom` only: CA file (PEM) of that server. */
+  cloudCa: 'QFPAY_CLOUD_CA',
+  appCode: 'QFPAY_APP_CODE',
+  /** ECR Cloud client key: a secret, never printed. */
+  clientKey: 'QFPAY_CLIENT_KEY',
+  /** The terminal's Device ID (Haojin → My → Settings → Device ID). */
+  termid: 'QFPAY_TERMID',
+  /** Only if QFPay issued a merchant ID for the app code. */
+  mchid: 'QFPAY_MCHID',
+  /** `MD5` (default) or `SHA256`. */
+  signType: 'QFPAY_SIGN_TYPE',
 } as const;
 
 const flag = z
@@ -75,11 +94,70 @@ export const TerminalEnvSchema = z.object({
   [ENV.caPin]: optionalText,
 });
 
+/** `QFPAY_MODE`: how the terminal is reached. */
+export const ModeEnvSchema = z.object({
+  [ENV.mode]: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const mode = (v ?? '').trim().toLowerCase();
+      if (mode === '' || mode === 'lan') return 'lan' as const;
+      if (mode === 'cloud') return 'cloud' as const;
+      ctx.addIssue({ code: 'custom', message: 'must be lan (the terminal on the shop LAN) or cloud (ECR Cloud, through QFPay\'s OpenAPI)' });
+      return z.NEVER;
+    }),
+});
+
+/** Schema of the ECR Cloud part of the configuration (`QFPAY_MODE=cloud`). */
+export const CloudEnvSchema = z
+  .object({
+    [ENV.cloudEnv]: z.enum(CLOUD_ENVIRONMENT_NAMES, { error: `must be one of ${CLOUD_ENVIRONMENT_NAMES.join(', ')} (required in cloud mode, no default: credentials belong to one environment)` }),
+    [ENV.cloudUrl]: optionalText,
+    [ENV.cloudCa]: optionalText,
+    [ENV.appCode]: z.string({ error: 'is required in cloud mode (the OpenAPI app code)' }).trim().min(1, { message: 'is required in cloud mode (the OpenAPI app code)' }),
+    [ENV.clientKey]: z.string({ error: 'is required in cloud mode (the OpenAPI client key)' }).min(1, { message: 'is required in cloud mode (the OpenAPI client key)' }),
+    [ENV.termid]: z.string({ error: 'is required in cloud mode (the Device ID: Haojin → My → Settings → Device ID)' }).trim().min(1, { message: 'is required in cloud mode (the Device ID)' }),
+    [ENV.mchid]: optionalText,
+    [ENV.signType]: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const t = (v ?? '').trim().toUpperCase();
+        if (t === '') return undefined;
+        if (t === 'MD5' || t === 'SHA256') return t as CloudSignType;
+        ctx.addIssue({ code: 'custom', message: 'must be MD5 or SHA256' });
+        return z.NEVER;
+      }),
+  })
+  .superRefine((c, ctx) => {
+    const custom = c[ENV.cloudEnv] === 'custom';
+    if (custom && !c[ENV.cloudUrl]) ctx.addIssue({ code: 'custom', path: [ENV.cloudUrl], message: `is required with ${ENV.cloudEnv}=custom (the OpenAPI origin, e.g. https://127.0.0.1:8443)` });
+    if (!custom && c[ENV.cloudUrl]) ctx.addIssue({ code: 'custom', path: [ENV.cloudUrl], message: `is only for ${ENV.cloudEnv}=custom: unset it to use QFPay's ${c[ENV.cloudEnv]} host` });
+    if (!custom && c[ENV.cloudCa]) ctx.addIssue({ code: 'custom', path: [ENV.cloudCa], message: `is only for ${ENV.cloudEnv}=custom: QFPay's hosts use public certificates` });
+  });
+
+/** The ECR Cloud terminal of a {@link BridgeConfig} (core's `QFPayCloudTerminal` options). */
+export interface CloudTerminalConfig {
+  environment: CloudEnvironment;
+  /** Only with `environment: 'custom'`. */
+  baseUrl?: string;
+  /** Only with `environment: 'custom'`: CA file (or PEM) of that server. */
+  ca?: string;
+  appCode: string;
+  /** Never printed. */
+  clientKey: string;
+  termid: string;
+  mchid?: string;
+  signType?: CloudSignType;
+}
+
 /** Bridge configuration after validation. */
 export interface BridgeConfig {
   woo: { url: string; consumerKey: string; consumerSecret: string; authMode?: 'basic' | 'query'; allowInsecureHttp: boolean; caFile?: string };
-  /** Absent when loaded with `{ terminal: false }`. `ca` defaults to QFPay's ca3.crt (core's `QFPAY_CA_PATH`). */
+  /** The LAN terminal. Absent in cloud mode and when loaded with `{ terminal: false }`. `ca` defaults to QFPay's ca3.crt (core's `QFPAY_CA_PATH`). */
   terminal?: { host: string; port: number; posKey: string; ca?: string; pinnedCaFingerprint256?: string };
+  /** The terminal through ECR Cloud (`QFPAY_MODE=cloud`). Absent in LAN mode and when loaded with `{ terminal: false }`. */
+  cloud?: CloudTerminalConfig;
   /** Label of the terminal stored with attempts (`QFPAY_TERMINAL_ID`). */
   terminalId?: string;
   referencePrefix?: string;
@@ -90,20 +168,46 @@ function describe(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((i) => `${String(i.path[0] ?? '?')} ${i.message}`);
 }
 
+function cloudConfig(c: z.output<typeof CloudEnvSchema>): CloudTerminalConfig {
+  return {
+    environment: c[ENV.cloudEnv],
+    ...(c[ENV.cloudUrl] ? { baseUrl: c[ENV.cloudUrl] } : {}),
+    ...(c[ENV.cloudCa] ? { ca: c[ENV.cloudCa] } : {}),
+    appCode: c[ENV.appCode],
+    clientKey: c[ENV.clientKey],
+    termid: c[ENV.termid],
+    ...(c[ENV.mchid] ? { mchid: c[ENV.mchid] } : {}),
+    ...(c[ENV.signType] ? { signType: c[ENV.signType] } : {}),
+  };
+}
+
 /**
- * Reads and validates the configuration from `env`. With `{ terminal: false }` only the
- * WooCommerce part is required. Throws {@link WooConfigError} naming every bad variable.
+ * Reads and validates the configuration from `env`. `QFPAY_MODE` chooses the terminal part:
+ * `lan` (default: `QFPAY_TERMINAL`, `QFPAY_POS_KEY`…) or `cloud` (`QFPAY_CLOUD_ENV`,
+ * `QFPAY_APP_CODE`, `QFPAY_CLIENT_KEY`, `QFPAY_TERMID`…); the other mode's variables are ignored.
+ * With `{ terminal: false }` only the WooCommerce part is required. Throws {@link WooConfigError}
+ * naming every bad variable, never a value.
  */
 export function loadBridgeConfig(env: Readonly<Record<string, string | undefined>>, options: { terminal?: boolean } = {}): BridgeConfig {
   const picked: Record<string, string | undefined> = {};
   for (const name of Object.values(ENV)) picked[name] = env[name];
   const woo = WooEnvSchema.safeParse(picked);
+  const modeParsed = ModeEnvSchema.safeParse(picked);
+  const mode = modeParsed.success ? modeParsed.data[ENV.mode] : undefined;
   const wantTerminal = options.terminal ?? true;
-  const terminal = wantTerminal ? TerminalEnvSchema.safeParse(picked) : undefined;
-  const problems = [...(woo.success ? [] : describe(woo.error.issues)), ...(terminal && !terminal.success ? describe(terminal.error.issues) : [])];
-  if (!woo.success || (terminal && !terminal.success)) {
-    throw new WooConfigError('WOO_BRIDGE_CONFIG', `configuration is incomplete: ${problems.join('; ')}`, 'set the listed environment variables (see the woo-adapter README)');
+  const terminal = wantTerminal && mode === 'lan' ? TerminalEnvSchema.safeParse(picked) : undefined;
+  const cloud = wantTerminal && mode === 'cloud' ? CloudEnvSchema.safeParse(picked) : undefined;
+  const problems = [
+    ...(woo.success ? [] : describe(woo.error.issues)),
+    ...(modeParsed.success ? [] : describe(modeParsed.error.issues)),
+    ...(terminal && !terminal.success ? describe(terminal.error.issues) : []),
+    ...(cloud && !cloud.success ? describe(cloud.error.issues) : []),
+  ];
+  if (problems.length > 0) {
+    const hint = mode === 'cloud' ? 'set the listed environment variables for ECR Cloud (see the woo-adapter README, "Cloud mode")' : 'set the listed environment variables (see the woo-adapter README; QFPAY_MODE=cloud reaches the terminal through ECR Cloud instead)';
+    throw new WooConfigError('WOO_BRIDGE_CONFIG', `configuration is incomplete: ${problems.join('; ')}`, hint);
   }
+  if (!woo.success) throw new WooConfigError('WOO_BRIDGE_CONFIG', 'configuration is incomplete', 'set the WooCommerce variables');
   const e = woo.data;
   const eventsUrl = e[ENV.eventsUrl];
   const eventsToken = e[ENV.eventsToken];
@@ -111,6 +215,7 @@ export function loadBridgeConfig(env: Readonly<Record<string, string | undefined
     throw new WooConfigError('WOO_BRIDGE_CONFIG', `${ENV.eventsUrl} and ${ENV.eventsToken} go together`, 'set both to receive notifications over SSE, or neither');
   }
   const t = terminal?.success ? terminal.data : undefined;
+  const c = cloud?.success ? cloud.data : undefined;
   return {
     woo: {
       url: e[ENV.wooUrl],
@@ -131,6 +236,7 @@ export function loadBridgeConfig(env: Readonly<Record<string, string | undefined
           },
         }
       : {}),
+    ...(c ? { cloud: cloudConfig(c) } : {}),
     ...(e[ENV.terminalId] ? { terminalId: e[ENV.terminalId] } : {}),
     ...(e[ENV.prefix] ? { referencePrefix: e[ENV.prefix] } : {}),
     ...(eventsUrl && eventsToken ? { events: { url: eventsUrl, token: eventsToken } } : {}),

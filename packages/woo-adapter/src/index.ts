@@ -27,6 +27,6 @@ export * from './client/index.js';
 export * from './feed/index.js';
 export * from './errors.js';
 export { PaymentRequestWatcher, REQUEST_META_KEYS, type PaymentRequestWatcherOptions } from './requests.js';
-export { ENV, loadBridgeConfig, TerminalEnvSchema, WooEnvSchema, type BridgeConfig } from './config.js';
-export { createBridge, type Bridge } from './bridge.js';
+export { CloudEnvSchema, ENV, loadBridgeConfig, ModeEnvSchema, TerminalEnvSchema, WooEnvSchema, type BridgeConfig, type CloudTerminalConfig } from './config.js';
+export { createBridge, type Bridge, type BridgeExtras } from './bridge.js';
 export { EXIT, runCli, USAGE, type CliDeps, type CliIo } from './cli-main.js';

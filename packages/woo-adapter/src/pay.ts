@@ -153,7 +153,8 @@ async function recordOutcome(ctx: AdapterContext, orderId: number, record: Attem
         ...(outcome.maskedCard ? { maskedCard: outcome.maskedCard } : {}),
         ...(outcome.sysTime ? { sysTime: outcome.sysTime } : {}),
       };
-      return (await applyPaid(ctx, order, facts, outcome.resolvedBy === 'query' ? 'query' : 'terminal')).order;
+      // ECR Cloud approvals may come from QFPay's notification (resolvedBy 'notification').
+      return (await applyPaid(ctx, order, facts, outcome.resolvedBy === 'reply' ? 'terminal' : outcome.resolvedBy)).order;
     }
     case 'declined':
       return applyDeclined(ctx, order, record.outTradeNo, outcome.reason);

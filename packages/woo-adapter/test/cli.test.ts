@@ -1,47 +1,19 @@
 /**
  * `qfpay-woo` run in-process with configuration from the environment, against the fake and the
- * simulator (the terminal is built from the environment: host, port, POS-KEY, CA file, pin).
+ * simulator. The terminal is built from the environment: host, port, POS-KEY, CA file, pin (LAN);
+ * `QFPAY_MODE=cloud` with the simulator's fake OpenAPI, app code, client key, Device ID (cloud
+ * project). Unknown-result cases per mode: cli.lan.test.ts, cli.cloud.test.ts.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EXIT, runCli } from '../src/index.js';
-import { CONSUMER_KEY, CONSUMER_SECRET, POS_KEY, startWorld, type World } from './support/world.js';
+import { EXIT } from '../src/index.js';
+import { envFor, removeEnvFiles, runCapturing as run } from './support/cli.js';
+import { CONSUMER_KEY, CONSUMER_SECRET, startWorld, type World } from './support/world.js';
 
 let w: World | undefined;
-let dir: string | undefined;
 afterEach(async () => {
   await w?.close();
   w = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
+  removeEnvFiles();
 });
-
-function envFor(world: World): Record<string, string> {
-  dir = mkdtempSync(join(tmpdir(), 'qfpay-woo-cli-'));
-  const caFile = join(dir, 'sim-ca.pem');
-  writeFileSync(caFile, world.sim.caPem as string);
-  return {
-    WOO_URL: world.fake.url,
-    WOO_CONSUMER_KEY: CONSUMER_KEY,
-    WOO_CONSUMER_SECRET: CONSUMER_SECRET,
-    WOO_ALLOW_INSECURE_HTTP: '1',
-    QFPAY_TERMINAL: `${world.sim.host}:${world.sim.port}`,
-    QFPAY_POS_KEY: POS_KEY,
-    QFPAY_CA: caFile,
-    QFPAY_CA_PIN: world.sim.caFingerprint256 as string,
-    QFPAY_TERMINAL_ID: 'till-1',
-  };
-}
-
-async function run(argv: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { env, stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, { terminalOptions: { resolve: { deadlineMs: 3_000, minIntervalMs: 20, maxIntervalMs: 100 } } });
-  expect(`${stdout}${stderr}`).not.toContain(CONSUMER_SECRET);
-  expect(`${stdout}${stderr}`).not.toContain(POS_KEY);
-  return { code, stdout, stderr };
-}
 
 describe('qfpay-woo', () => {
   it('help, unknown commands and bad flags', async () => {
@@ -77,22 +49,6 @@ describe('qfpay-woo', () => {
     expect(refund.stdout).toMatch(/refund of HK\$4\.50 approved — WooCommerce refund \d+/);
     expect(w.fake.refunds(id).map((r) => r.amount)).toEqual(['4.50']);
     expect((await run(['refund', '--order', String(id), '--amount', '4.505'], env)).code).toBe(EXIT.usage);
-  });
-
-  it('reconcile reports what it changed and exits 1 while something stays unresolved', async () => {
-    w = await startWorld({ customer: { action: 'manual' }, terminal: { defaultPaymentTimeoutSec: 1, paymentReplyGraceMs: 50, resolve: { deadlineMs: 600, minIntervalMs: 20, maxIntervalMs: 100 } } });
-    const env = envFor(w);
-    const id = w.order('21.00');
-    const result = await w.adapter.payOrder(id, { channel: 'card_payment' });
-    expect(result.outcome.status).toBe('unknown');
-    const pending = await run(['reconcile'], env);
-    expect(pending.code).toBe(EXIT.attention);
-    expect(pending.stdout).toMatch(new RegExp(`order ${id}: ${result.outTradeNo} still unresolved — still pending on the terminal`));
-    w.sim.customer.approve();
-    const done = await run(['reconcile'], env);
-    expect(done.code).toBe(EXIT.ok);
-    expect(done.stdout).toMatch(new RegExp(`order ${id}: ${result.outTradeNo} unknown → approved \\(order processing\\)`));
-    expect(w.sim.paymentRequestCount(result.outTradeNo)).toBe(1);
   });
 
   it('wrong keys exit 3 with what to fix', async () => {

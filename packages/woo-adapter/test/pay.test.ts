@@ -1,9 +1,12 @@
 /**
- * payOrder against the WooCommerce fake and the simulator through a real QFPayTerminal over HTTPS.
+ * payOrder against the WooCommerce fake and the simulator through a real terminal over HTTPS (LAN
+ * `QFPayTerminal`, or `QFPayCloudTerminal` through the fake OpenAPI in the cloud project).
+ * LAN-only cases (the terminal's reply lost while the customer decides): pay.lan.test.ts;
+ * their ECR Cloud counterparts: pay.cloud.test.ts.
  */
 import type { TransactionOutcome } from '@qfpay-ecr/core';
 import { OrderBusyError, OrderNotPayableError, UnresolvedAttemptError, WooAuthError, WooClient, WooQfpayAdapter } from '../src/index.js';
-import { attemptsOf, CONSUMER_KEY, FAST_RETRY, metaOf, qfpayNotes, startWorld, type World } from './support/world.js';
+import { attemptsOf, CONSUMER_KEY, FAST_RETRY, metaOf, paymentRequests, qfpayNotes, startWorld, type World } from './support/world.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -11,9 +14,7 @@ afterEach(async () => {
   w = undefined;
 });
 
-function payments(world: World): number {
-  return world.sim.requests().filter((r) => r.funcType === 1001).length;
-}
+const payments = paymentRequests;
 
 type Approved = Extract<TransactionOutcome, { status: 'approved' }>;
 
@@ -175,48 +176,6 @@ describe('payOrder', () => {
 });
 
 describe('unknown results are never charged twice', () => {
-  const slowTerminal = { defaultPaymentTimeoutSec: 1, paymentReplyGraceMs: 50, resolve: { deadlineMs: 600, minIntervalMs: 20, maxIntervalMs: 100 } };
-
-  it('unknown then reconcile: stays pending with a note; payOrder refuses while unresolved; reconcile applies the approval', async () => {
-    w = await startWorld({ customer: { action: 'manual' }, terminal: slowTerminal });
-    w.sim.injectFault({ kind: 'drop-after-payment' });
-    const id = w.order('42.00');
-    const result = await w.adapter.payOrder(id, { channel: 'card_payment' });
-    expect(result).toMatchObject({ outcome: { status: 'unknown' }, recorded: true, orderStatus: 'pending' });
-    expect(metaOf(w.fake, id, '_qfpay_status')).toBe('unknown');
-    expect(qfpayNotes(w.fake, id).some((n) => /result unknown/.test(n))).toBe(true);
-    expect(w.alerts.map((a) => a.code)).toContain('PAYMENT_UNKNOWN');
-
-    // The screen is still open: asking again resolves by query, finds it pending, and refuses.
-    const again = await w.adapter.payOrder(id, { channel: 'card_payment' }).catch((e: unknown) => e);
-    expect(again).toBeInstanceOf(UnresolvedAttemptError);
-    expect((again as Error).message).toMatch(/still pending on the terminal/);
-    expect(payments(w)).toBe(1);
-
-    w.sim.customer.approve();
-    const report = await w.adapter.reconcile();
-    expect(report.changed).toEqual([expect.objectContaining({ orderId: id, outTradeNo: result.outTradeNo, from: 'unknown', to: 'approved', orderStatus: 'processing' })]);
-    expect(w.fake.order(id)).toMatchObject({ status: 'processing', transaction_id: expect.stringMatching(/^\d+$/) });
-    expect(w.sim.paymentRequestCount(result.outTradeNo)).toBe(1);
-    expect(payments(w)).toBe(1);
-
-    const second = await w.adapter.reconcile();
-    expect(second.changed).toEqual([]);
-    expect(second.unresolved).toBe(0);
-  });
-
-  it('after a restart, payOrder resolves the earlier attempt first and does not charge again', async () => {
-    w = await startWorld({ customer: { action: 'manual' }, terminal: slowTerminal });
-    const id = w.order('9.90');
-    const first = await w.adapter.payOrder(id, { channel: 'alipay' });
-    expect(first.outcome.status).toBe('unknown');
-    w.sim.customer.approve();
-    const restarted = w.makeAdapter();
-    const result = await restarted.payOrder(id, { channel: 'alipay' });
-    expect(result).toMatchObject({ fromEarlierAttempt: true, attempt: 1, outTradeNo: first.outTradeNo, outcome: { status: 'approved', amountMinor: 990 }, orderStatus: 'processing' });
-    expect(payments(w)).toBe(1);
-  });
-
   it('Woo down during the success write: the payment is not lost, reconcile applies it later', async () => {
     w = await startWorld({ customer: { action: 'manual' } });
     const id = w.order('66.00');

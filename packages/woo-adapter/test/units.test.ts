@@ -1,8 +1,8 @@
 /** Pure parts: amounts, meta state, references, the in-process feed, the per-order lock, config. */
 import { EventEmitter } from 'node:events';
-import type { NormalizedNotification } from '@qfpay-ecr/core';
+import { QFPayCloudTerminal, type NormalizedNotification } from '@qfpay-ecr/core';
 import fc from 'fast-check';
-import { emitterFeed, loadBridgeConfig, minorToWooAmount, orderIdFromReference, readPaymentState, WooConfigError, wooAmountToMinor, type FeedError } from '../src/index.js';
+import { createBridge, emitterFeed, loadBridgeConfig, minorToWooAmount, orderIdFromReference, readPaymentState, WooConfigError, wooAmountToMinor, type FeedError } from '../src/index.js';
 import { KeyedLock } from '../src/lock.js';
 
 describe('WooCommerce amounts ↔ minor units', () => {
@@ -144,5 +144,85 @@ describe('bridge configuration', () => {
     expect(loadBridgeConfig({ WOO_URL: 'https://shop.example', WOO_CONSUMER_KEY: 'ck_1', WOO_CONSUMER_SECRET: 'cs_1' }, { terminal: false }).terminal).toBeUndefined();
     expect(() => loadBridgeConfig({ ...env, QFPAY_EVENTS_URL: 'https://pay.example/qfpay/events' })).toThrow(/go together/);
     expect(loadBridgeConfig({ ...env, QFPAY_TERMINAL: '[fe80::1]:9443' }).terminal).toMatchObject({ host: 'fe80::1', port: 9443 });
+  });
+
+  const WOO = { WOO_URL: 'https://shop.example', WOO_CONSUMER_KEY: 'ck_1', WOO_CONSUMER_SECRET: 'cs_1' };
+  const CLIENT_KEY = 'cloud-client-key-S3cret-value-01';
+
+  it('QFPAY_MODE=cloud reads the ECR Cloud variables (as core\'s CLI names them) and ignores the LAN ones', () => {
+    const cloudEnv = { ...WOO, QFPAY_MODE: 'cloud', QFPAY_CLOUD_ENV: 'production', QFPAY_APP_CODE: 'APPCODE1', QFPAY_CLIENT_KEY: CLIENT_KEY, QFPAY_TERMID: 'DEVICE01', QFPAY_SIGN_TYPE: 'sha256', QFPAY_TERMINAL: '192.168.1.20', QFPAY_TERMINAL_ID: 'till-9' };
+    expect(loadBridgeConfig(cloudEnv)).toEqual({
+      woo: { url: 'https://shop.example', consumerKey: 'ck_1', consumerSecret: 'cs_1', allowInsecureHttp: false },
+      cloud: { environment: 'production', appCode: 'APPCODE1', clientKey: CLIENT_KEY, termid: 'DEVICE01', signType: 'SHA256' },
+      terminalId: 'till-9',
+    });
+    expect(loadBridgeConfig({ ...cloudEnv, QFPAY_MODE: 'CLOUD', QFPAY_SIGN_TYPE: '', QFPAY_MCHID: 'MCH1', QFPAY_CLOUD_ENV: 'custom', QFPAY_CLOUD_URL: 'https://127.0.0.1:8443', QFPAY_CLOUD_CA: '/tmp/ca.pem' }).cloud).toEqual({
+      environment: 'custom',
+      baseUrl: 'https://127.0.0.1:8443',
+      ca: '/tmp/ca.pem',
+      appCode: 'APPCODE1',
+      clientKey: CLIENT_KEY,
+      termid: 'DEVICE01',
+      mchid: 'MCH1',
+    });
+    // Read-only commands need no terminal part in either mode.
+    expect(loadBridgeConfig({ ...WOO, QFPAY_MODE: 'cloud' }, { terminal: false })).toEqual({ woo: { url: 'https://shop.example', consumerKey: 'ck_1', consumerSecret: 'cs_1', allowInsecureHttp: false } });
+    // LAN stays the default, and its missing variables point at cloud mode too.
+    const lan = (() => {
+      try {
+        return loadBridgeConfig({ ...WOO, QFPAY_CLIENT_KEY: CLIENT_KEY });
+      } catch (e) {
+        return e as WooConfigError;
+      }
+    })();
+    expect(lan).toBeInstanceOf(WooConfigError);
+    expect((lan as WooConfigError).message).toMatch(/QFPAY_TERMINAL is required/);
+    expect((lan as WooConfigError).hint).toMatch(/QFPAY_MODE=cloud/);
+  });
+
+  it('cloud mode names every missing or inconsistent variable, never a value', () => {
+    const problems = (env: Record<string, string>): string => {
+      try {
+        loadBridgeConfig({ ...WOO, QFPAY_MODE: 'cloud', ...env });
+      } catch (e) {
+        expect(e).toBeInstanceOf(WooConfigError);
+        expect(`${(e as WooConfigError).message} ${(e as WooConfigError).hint}`).not.toContain(CLIENT_KEY);
+        return (e as Error).message;
+      }
+      throw new Error('expected a configuration error');
+    };
+    const m = problems({ QFPAY_CLIENT_KEY: CLIENT_KEY });
+    expect(m).toMatch(/QFPAY_CLOUD_ENV must be one of production, live-test, sandbox, custom \(required in cloud mode/);
+    expect(m).toMatch(/QFPAY_APP_CODE is required/);
+    expect(m).toMatch(/QFPAY_TERMID is required/);
+    expect(m).not.toMatch(/QFPAY_CLIENT_KEY/);
+    expect(problems({ QFPAY_CLOUD_ENV: 'staging', QFPAY_APP_CODE: 'A', QFPAY_TERMID: 'D' })).toMatch(/QFPAY_CLOUD_ENV must be one of .*QFPAY_CLIENT_KEY is required/);
+    const full = { QFPAY_APP_CODE: 'A', QFPAY_CLIENT_KEY: CLIENT_KEY, QFPAY_TERMID: 'D' };
+    expect(problems({ ...full, QFPAY_CLOUD_ENV: 'custom' })).toMatch(/QFPAY_CLOUD_URL is required with QFPAY_CLOUD_ENV=custom/);
+    expect(problems({ ...full, QFPAY_CLOUD_ENV: 'sandbox', QFPAY_CLOUD_URL: 'https://elsewhere.example' })).toMatch(/QFPAY_CLOUD_URL is only for QFPAY_CLOUD_ENV=custom/);
+    expect(problems({ ...full, QFPAY_CLOUD_ENV: 'live-test', QFPAY_CLOUD_CA: '/tmp/ca.pem' })).toMatch(/QFPAY_CLOUD_CA is only for QFPAY_CLOUD_ENV=custom/);
+    expect(problems({ ...full, QFPAY_CLOUD_ENV: 'production', QFPAY_SIGN_TYPE: 'SHA1' })).toMatch(/QFPAY_SIGN_TYPE must be MD5 or SHA256/);
+    expect(problems({ ...full, QFPAY_CLOUD_ENV: 'production', QFPAY_MODE: 'remote' })).toMatch(/QFPAY_MODE must be lan/);
+  });
+
+  it('createBridge builds a QFPayCloudTerminal in cloud mode; core refuses an unusable URL without echoing the key', async () => {
+    const config = loadBridgeConfig({ ...WOO, QFPAY_MODE: 'cloud', QFPAY_CLOUD_ENV: 'sandbox', QFPAY_APP_CODE: 'A', QFPAY_CLIENT_KEY: CLIENT_KEY, QFPAY_TERMID: 'D', QFPAY_TERMINAL_ID: 'till-3' });
+    const bridge = createBridge(config);
+    expect(bridge.terminal).toBeInstanceOf(QFPayCloudTerminal);
+    expect((bridge.terminal as QFPayCloudTerminal).endpoint).toEqual({ environment: 'sandbox', baseUrl: 'https://openapi-int.qfapi.com' });
+    expect((bridge.terminal as QFPayCloudTerminal).id).toBe('till-3');
+    await bridge.close();
+    const bad = loadBridgeConfig({ ...WOO, QFPAY_MODE: 'cloud', QFPAY_CLOUD_ENV: 'custom', QFPAY_CLOUD_URL: 'http://shop.example:8080', QFPAY_APP_CODE: 'A', QFPAY_CLIENT_KEY: CLIENT_KEY, QFPAY_TERMID: 'D' });
+    const err = (() => {
+      try {
+        createBridge(bad);
+      } catch (e) {
+        return e as Error & { code?: string };
+      }
+      return undefined;
+    })();
+    expect(err).toMatchObject({ code: 'CONFIG_CLOUD_ENVIRONMENT' });
+    expect(err?.message).toMatch(/https/);
+    expect(`${err?.message}${err?.stack}`).not.toContain(CLIENT_KEY);
   });
 });

@@ -21,6 +21,8 @@ class PosPaymentMethod(models.Model):
     qfpay_topology = fields.Selection(
         [("direct", "Direct (browser to terminal, server signs)"), ("bridge", "Bridge (browser to qfpay-ecr bridge)")],
         string="QFPay connection", default="direct",
+        help="Direct: LAN only, every cashier device trusts QFPay's CA. Bridge: the qfpay-ecr bridge owns the terminal, "
+        "on the shop LAN or through ECR Cloud (QFPAY_MODE=cloud on the bridge, for an Odoo that cannot reach the shop LAN).",
     )
     qfpay_terminal_ip_address = fields.Char("Terminal IP address", copy=False, help="Fixed IP of the terminal (DHCP reservation).")
     qfpay_terminal_port = fields.Integer("Terminal port", default=9001)

@@ -16,8 +16,9 @@ export interface DemoProcess {
   stop(): Promise<number | null>;
 }
 
-export function startDemoProcess(dataDir: string): Promise<DemoProcess> {
-  const child = spawn(process.execPath, [DEMO, '--port', '0', '--quiet', '--data-dir', dataDir], {
+/** Starts the demo; `extraArgs` are more flags, e.g. `['--cloud']` for ECR Cloud mode. */
+export function startDemoProcess(dataDir: string, extraArgs: readonly string[] = []): Promise<DemoProcess> {
+  const child = spawn(process.execPath, [DEMO, '--port', '0', '--quiet', '--data-dir', dataDir, ...extraArgs], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -26,7 +26,8 @@ const details = {
 
 /** `TransactionOutcome`. */
 export const TransactionOutcomeSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('approved'), kind, codes, resolvedBy: z.enum(['reply', 'query']), ...details }),
+  // ECR Cloud settles approvals from QFPay's signed notification too (`resolvedBy: 'notification'`).
+  z.object({ status: z.literal('approved'), kind, codes, resolvedBy: z.enum(['reply', 'query', 'notification']), ...details }),
   z.object({ status: z.literal('declined'), kind, outTradeNo: id, codes, reason: text, resolvedBy: z.enum(['reply', 'query']) }),
   z.object({ status: z.literal('cancelled'), kind, outTradeNo: id, codes, by: z.enum(['customer', 'pos']), resolvedBy: z.enum(['reply', 'query']) }),
   z.object({ status: z.literal('failed'), kind, outTradeNo: id, codes, error: z.object({ code: id, message: text, hint: text }) }),

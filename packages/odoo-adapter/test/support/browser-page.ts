@@ -1,9 +1,9 @@
 /**
  * The harness page's script (bundled for Chromium by the browser test): the faithful Odoo payment
- * screen from odoo-harness.ts, with the adapter loaded at runtime from /odoo-pos.js — the real
+ * screen from src/testing/odoo-harness.ts, with the adapter loaded at runtime from /odoo-pos.js — the real
  * dist bundle, as Odoo would load it — taking one payment through the bridge topology.
  */
-import { BASES, createHarness, type Gen, type HarnessLine, type PaymentMethodRecord } from './odoo-harness.js';
+import { BASES, createHarness, type Gen, type HarnessLine, type PaymentMethodRecord } from '../../src/testing/index.js';
 
 type Bundle = typeof import('../../src/browser/odoo-pos.js');
 

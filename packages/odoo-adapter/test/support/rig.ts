@@ -3,15 +3,32 @@
  * `X-QF-SIGN` and republishes on the harness bus the way pos_qfpay's `/qfpay/notify` controller
  * does (`QFPAY_LATEST_RESPONSE` with `{ response, line_uuid }`), a harness POS of one generation
  * with the adapter installed, and a clock shared by the simulator and the adapter.
+ *
+ * The terminal follows `QFPAY_TEST_TERMINAL_MODE` (terminal-mode.ts): `lan` hands the adapter a
+ * QFPayTerminal; `cloud` is ECR Cloud's bridge topology: the adapter gets a RemoteTerminal talking
+ * to the notify server's bridge routes, whose terminal is a QFPayCloudTerminal reaching the
+ * simulator's fake QFPay OpenAPI and hearing the verified notifications server-side.
  */
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeOdooOutTradeNo, QFPayTerminal, verifyNotification, type QFPayTerminalOptions, type TerminalLogger } from '@qfpay-ecr/core';
+import {
+  decodeOdooOutTradeNo,
+  notificationSourceFromEmitter,
+  parseNotification,
+  QFPayCloudTerminal,
+  QFPayTerminal,
+  verifyNotification,
+  type QFPayCloudTerminalOptions,
+  type QFPayTerminalOptions,
+  type TerminalLogger,
+} from '@qfpay-ecr/core';
 import { startSimulator, type CustomerScript, type Simulator } from '@qfpay-ecr/simulator';
-import { installQfpay, memoryStorage, type AdapterLogger, type QfpayInstallOptions } from '../../src/index.js';
+import { createTerminalBridgeRouter, startBridgeServer, type RunningBridge } from '../../../notify-server/src/bridge/index.js';
+import { installQfpay, memoryStorage, RemoteTerminal, type AdapterLogger, type QfpayInstallOptions } from '../../src/index.js';
 import type { PaymentTerminal } from '@qfpay-ecr/core/terminal';
-import { BASES, createHarness, reloadHarness, type Gen, type HarnessLine, type HarnessPos, type PaymentMethodRecord, type PaymentScreen } from './odoo-harness.js';
+import { BRIDGE_TOKEN, CLOUD, sharedTerminalOptions, testTerminalMode, type TerminalMode } from './terminal-mode.js';
+import { BASES, createHarness, reloadHarness, type Gen, type HarnessLine, type HarnessPos, type PaymentMethodRecord, type PaymentScreen } from '../../src/testing/index.js';
 
 /** A distinctive POS-KEY and notification key, searched for in everything the tests capture. */
 export const POS_KEY = 'OdooPosKey9Secret4Zx7Qw2Er5Ty8U1';
@@ -50,7 +67,12 @@ export interface RigOptions {
   method?: Partial<PaymentMethodRecord>;
   /** Extra methods (e.g. cash). */
   otherMethods?: PaymentMethodRecord[];
+  /** LAN terminal options; in cloud mode only those with a cloud meaning are allowed (terminal-mode.ts). */
   terminal?: Partial<QFPayTerminalOptions>;
+  /** Options of the bridge's QFPayCloudTerminal (cloud mode only). */
+  cloudTerminal?: Partial<QFPayCloudTerminalOptions>;
+  /** Cloud mode: whether the bridge's terminal hears the verified notifications (default true). */
+  cloudHearsNotifications?: boolean;
   adapter?: Partial<QfpayInstallOptions>;
   /** Start time of the shared clock; default now. */
   now?: Date;
@@ -59,12 +81,17 @@ export interface RigOptions {
 }
 
 export interface Rig {
+  /** The terminal mode of this run. */
+  readonly mode: TerminalMode;
   readonly sim: Simulator;
+  /** Cloud mode: the bridge's QFPayCloudTerminal (server side); undefined on LAN. */
+  readonly cloudTerminal: QFPayCloudTerminal | undefined;
   pos: HarnessPos;
   screen: PaymentScreen;
   readonly storage: ReturnType<typeof memoryStorage>;
   readonly logs: LogEntry[];
-  readonly terminals: QFPayTerminal[];
+  /** The terminals handed to the adapter (QFPayTerminal on LAN, RemoteTerminal in cloud mode). */
+  readonly terminals: PaymentTerminal[];
   /** Raw notification bodies received and verified. */
   readonly notifications: string[];
   /** Whether received notifications are republished on the POS bus (false = "bus message lost"). */
@@ -76,8 +103,16 @@ export interface Rig {
   line(i?: number): HarnessLine;
   /** Waits for a line's request to settle. */
   settled(line: HarnessLine): Promise<boolean | undefined>;
-  /** The `out_trade_no`s the terminal received for payments, oldest first. */
+  /** The `out_trade_no`s the terminal received for payments (LAN 1001s or cloud pushes), oldest first. */
   paymentRefs(): string[];
+  /** What the terminal was asked to charge, per payment request, in either mode. */
+  paymentRequests(): Array<{ outTradeNo: string; amountMinor: number; channel: string }>;
+  /** What the terminal was asked to refund, per refund request, in either mode (`amountMinor` absent = all that is left). */
+  refundRequests(): Array<{ syssn: string; amountMinor?: number }>;
+  /** Transactions booked as paid or refunded (a cloud order cancelled on the terminal is booked too, as 1263). */
+  charged(): ReturnType<Simulator['transactions']>;
+  /** Where each settled attempt's outcome came from (`terminal:reply`, `terminal:query`, `terminal:notification`, `bus`…), from the adapter's log. */
+  settledBy(): string[];
   reload(): void;
   /** Publishes a notification body on the POS bus, pos_qfpay style. */
   publish(body: Record<string, unknown>): void;
@@ -86,8 +121,11 @@ export interface Rig {
 
 /** Starts everything; `close()` stops it. */
 export async function startRig(options: RigOptions): Promise<Rig> {
+  const mode = testTerminalMode();
   const state = { now: options.now ?? new Date() };
   const notifications: string[] = [];
+  // Cloud mode: what the notify server would hand the bridge's terminal (verified, parsed).
+  const serverSide = new EventEmitter();
   let failures = options.failFirstNotifications ?? 0;
   let rig!: Rig;
   const receiver: Server = createServer((req, res) => {
@@ -104,6 +142,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       const text = raw.toString('utf8');
       notifications.push(text);
       if (rig?.forward) rig.publish(JSON.parse(text) as Record<string, unknown>);
+      if (options.cloudHearsNotifications !== false) serverSide.emit('notification', parseNotification(raw));
       if (failures > 0) {
         failures -= 1;
         res.writeHead(500).end('try again');
@@ -121,24 +160,53 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     customer: options.customer ?? { action: 'approve', afterMs: 50 },
     notify: { url: notifyUrl, key: NOTIFY_KEY, scheduleMs: [0, 30, 60, 90] },
     clock: () => new Date(state.now.getTime()),
+    ...(mode === 'cloud' ? { cloud: { ...CLOUD } } : {}),
   });
   const logs: LogEntry[] = [];
-  const terminals: QFPayTerminal[] = [];
+  const terminals: PaymentTerminal[] = [];
   const storage = memoryStorage();
+  let cloudTerminal: QFPayCloudTerminal | undefined;
+  let bridge: RunningBridge | undefined;
+  if (mode === 'cloud') {
+    try {
+      cloudTerminal = new QFPayCloudTerminal({
+        environment: 'custom',
+        baseUrl: sim.cloud?.url as string,
+        ca: sim.caPem as string,
+        ...CLOUD,
+        notifications: notificationSourceFromEmitter(serverSide),
+        resolve: { minIntervalMs: 20, maxIntervalMs: 100 },
+        cancelWaitMs: 3_000,
+        connectTimeoutMs: 2_000,
+        requestTimeoutMs: 3_000,
+        logger: captureTerminalLogger(logs),
+        ...sharedTerminalOptions(options.terminal),
+        ...options.cloudTerminal,
+      });
+    } catch (error) {
+      await sim.close();
+      await new Promise<void>((r) => receiver.close(() => r()));
+      throw error;
+    }
+    const routes = createTerminalBridgeRouter({ terminals: { till1: cloudTerminal }, tokens: [BRIDGE_TOKEN], maxWaitMs: 2_000 });
+    bridge = await startBridgeServer({ routers: [routes.router], onClose: routes.close });
+  }
   const makeTerminal = (): PaymentTerminal => {
-    const t = new QFPayTerminal({
-      host: '127.0.0.1',
-      port: sim.port,
-      posKey: POS_KEY,
-      ca: sim.caPem as string,
-      pinnedCaFingerprint256: sim.caFingerprint256 as string,
-      resolve: { deadlineMs: 3_000, minIntervalMs: 20, maxIntervalMs: 100 },
-      cancelWaitMs: 3_000,
-      connectTimeoutMs: 2_000,
-      requestTimeoutMs: 3_000,
-      logger: captureTerminalLogger(logs),
-      ...options.terminal,
-    });
+    const t: PaymentTerminal = bridge
+      ? new RemoteTerminal({ baseUrl: bridge.url, terminalId: 'till1', token: BRIDGE_TOKEN, requestTimeoutMs: 5_000, longPollMs: 2_000 })
+      : new QFPayTerminal({
+          host: '127.0.0.1',
+          port: sim.port,
+          posKey: POS_KEY,
+          ca: sim.caPem as string,
+          pinnedCaFingerprint256: sim.caFingerprint256 as string,
+          resolve: { deadlineMs: 3_000, minIntervalMs: 20, maxIntervalMs: 100 },
+          cancelWaitMs: 3_000,
+          connectTimeoutMs: 2_000,
+          requestTimeoutMs: 3_000,
+          logger: captureTerminalLogger(logs),
+          ...options.terminal,
+        });
     terminals.push(t);
     return t;
   };
@@ -148,7 +216,8 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     use_payment_terminal: options.gen === 19 ? false : 'qfpay',
     payment_provider: options.gen === 19 ? 'qfpay' : false,
     qfpay_payment_type: 'card_payment',
-    qfpay_terminal_ip_address: '127.0.0.1',
+    // The rig hands the adapter its terminal (options.terminal below); these say what it stands for.
+    ...(mode === 'cloud' ? { qfpay_topology: 'bridge', qfpay_terminal_id: 'till1' } : { qfpay_terminal_ip_address: '127.0.0.1' }),
     qfpay_bridge_url: false,
     ...options.method,
   };
@@ -166,7 +235,9 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   pos.loadPaymentInterfaces();
 
   rig = {
+    mode,
     sim,
+    cloudTerminal,
     pos,
     screen,
     storage,
@@ -199,6 +270,34 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         .filter((r) => r.funcType === 1001)
         .map((r) => String(r.content?.out_trade_no));
     },
+    paymentRequests() {
+      return sim
+        .requests()
+        .filter((r) => r.funcType === 1001 && r.content)
+        .map((r) => {
+          const c = r.content as Record<string, string | number>;
+          // LAN: `amt` in dollars (a number); cloud: `txamt` in cents (form text).
+          const amountMinor = c.txamt !== undefined ? Number(c.txamt) : Math.round(Number(c.amt) * 100);
+          return { outTradeNo: String(c.out_trade_no), amountMinor, channel: String(c.channel) };
+        });
+    },
+    refundRequests() {
+      return sim
+        .requests()
+        .filter((r) => r.funcType === 1002 && r.content)
+        .map((r) => {
+          const c = r.content as Record<string, string | number>;
+          // LAN: `orderId` and `refund_amount` in dollars (text); cloud: `syssn` and `txamt` in cents.
+          const amount = c.txamt !== undefined ? Number(c.txamt) : c.refund_amount !== undefined ? Math.round(Number(c.refund_amount) * 100) : undefined;
+          return { syssn: String(c.syssn ?? c.orderId), ...(amount !== undefined ? { amountMinor: amount } : {}) };
+        });
+    },
+    charged() {
+      return sim.transactions().filter((t) => t.respcd === '0000');
+    },
+    settledBy() {
+      return logs.filter((l) => l.message === 'attempt settled').map((l) => String(l.fields?.source));
+    },
     reload() {
       const next = reloadHarness(rig.pos);
       rig.pos = next.pos;
@@ -211,8 +310,12 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     },
     async close() {
       for (const m of rig.pos.methods) (m.payment_terminal as { close?: () => void } | undefined)?.close?.();
+      // Faults left queued would keep a cloud transaction polling until its deadline.
+      sim.clearFaults();
       sim.customer.cancel();
       await Promise.all(terminals.map((t) => t.close()));
+      await bridge?.close();
+      await cloudTerminal?.close();
       await sim.close();
       await new Promise<void>((r) => receiver.close(() => r()));
     },
@@ -228,7 +331,6 @@ export function hkt(local: string): Date {
 /** Closes a rig after checking that neither key reached its logs, cashier alerts or storage. */
 export async function closeRigCheckingSecrets(rig: Rig): Promise<void> {
   const everything = JSON.stringify({ logs: rig.logs, alerts: rig.pos.alerts, storage: rig.storage.dump() });
-  expect(everything).not.toContain(POS_KEY);
-  expect(everything).not.toContain(NOTIFY_KEY);
+  for (const secret of [POS_KEY, NOTIFY_KEY, CLOUD.clientKey, BRIDGE_TOKEN]) expect(everything).not.toContain(secret);
   await rig.close();
 }

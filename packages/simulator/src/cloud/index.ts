@@ -70,6 +70,7 @@ export async function startCloud(deps: CloudDeps): Promise<RunningCloud> {
     merchantName: deps.merchantName,
     merchantId: deps.merchantId,
     terminalId: deps.terminalId,
+    clock: deps.clock,
   });
   const server = new CloudServer(
     { options, service, device: deps.device, faults: deps.faults, clock: deps.clock, arrived: deps.arrived, completed: deps.completed, log: deps.log },

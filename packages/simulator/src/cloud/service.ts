@@ -10,6 +10,7 @@ import type { TransactionBook } from '../book.js';
 import type { Device, DeviceHints, EcrResult } from '../device.js';
 import type { Screen } from '../screen.js';
 import type { ScreenState } from '../types.js';
+import { bookCancelledOrder, endedCancelled } from './cancelled.js';
 import type { ResolvedCloudOptions } from './options.js';
 import {
   describeParamIssues,
@@ -60,9 +61,10 @@ export interface CloudServiceDeps {
   merchantName: string;
   merchantId: string;
   terminalId: string;
+  clock: () => Date;
 }
 
-type Forwarded = { kind: 'opened' } | { kind: 'busy'; fault: boolean } | { kind: 'refused'; respcd: string; message: string };
+type Forwarded = { kind: 'opened'; state: ScreenState; ended: Promise<EcrResult> } | { kind: 'busy'; fault: boolean } | { kind: 'refused'; respcd: string; message: string };
 
 type Validated<T> = { ok: true; value: T } | { ok: false; outcome: CloudOutcome };
 
@@ -148,19 +150,34 @@ export class CloudService {
    */
   private async forward(funcType: number, content: Record<string, string | number>, hints: DeviceHints, mine: (state: ScreenState) => boolean): Promise<Forwarded> {
     let unsubscribe = (): void => undefined;
-    const opened = new Promise<Forwarded>((resolve) => {
+    // The screen may open synchronously inside device.handle: the state is kept, the rest built after.
+    const opened = new Promise<ScreenState>((resolve) => {
       unsubscribe = this.deps.onScreenOpen((state) => {
-        if (mine(state)) resolve({ kind: 'opened' });
+        if (mine(state)) resolve(state);
       });
     });
     const settled = this.deps.device.handle(funcType, content, hints);
     try {
-      return await Promise.race([opened, settled.then(refusalOf)]);
+      return await Promise.race([opened.then((state): Forwarded => ({ kind: 'opened', state, ended: settled })), settled.then(refusalOf)]);
     } finally {
       unsubscribe();
       // The screen's ending is the device's business (book, notification); nobody awaits it here.
       settled.catch(() => undefined);
     }
+  }
+
+  /**
+   * The host order of an opened screen exists: if the screen ends cancelled (customer, cancel
+   * push, timeout), it is booked as cancelled so queries can say so (see cancelled.ts).
+   */
+  private keepCancelledOrder(forwarded: Extract<Forwarded, { kind: 'opened' }>, scanType?: string): void {
+    const { book, clock } = this.deps;
+    forwarded.ended.then(
+      (result) => {
+        if (endedCancelled(result)) bookCancelledOrder(forwarded.state, { book, clock, ...(scanType !== undefined ? { scanType } : {}) });
+      },
+      () => undefined,
+    );
   }
 
   private async payment(p: PaymentParams): Promise<CloudOutcome> {
@@ -176,6 +193,7 @@ export class CloudService {
     };
     const forwarded = await this.forward(1001, content, {}, (s) => s.kind === 'payment' && s.outTradeNo === p.out_trade_no);
     if (forwarded.kind === 'refused') return { reply: cloudReplies.refused(forwarded.respcd, forwarded.message) };
+    if (forwarded.kind === 'opened') this.keepCancelledOrder(forwarded, p.scan_type);
     return pushedOutcome('payment', forwarded);
   }
 
@@ -195,6 +213,7 @@ export class CloudService {
     };
     const forwarded = await this.forward(1002, content, { refundOutTradeNo: p.out_trade_no }, (s) => s.kind === 'refund' && s.origSyssn === p.syssn);
     if (forwarded.kind === 'refused') return { reply: forwarded.respcd === '1136' ? cloudReplies.refundNotFound() : cloudReplies.refused(forwarded.respcd, forwarded.message) };
+    if (forwarded.kind === 'opened') this.keepCancelledOrder(forwarded);
     return pushedOutcome('refund', forwarded);
   }
 

@@ -42,3 +42,25 @@ export class ResultLog {
   }
 }
 
+/** A successful payment notification, as core normalises it. */
+export function paymentNotification(p: { syssn: string; outTradeNo: string; amountMinor: number; currency?: string }): NormalizedNotification {
+  return { kind: 'payment', notifyType: 'payment', success: true, status: '1', respcd: '0000', syssn: p.syssn, outTradeNo: p.outTradeNo, amountMinor: p.amountMinor, currency: p.currency ?? 'HKD', raw: {} };
+}
+
+/** A successful refund notification, as core normalises it. */
+export function refundNotification(p: { syssn: string; origSyssn: string; origOutTradeNo?: string; amountMinor: number; currency?: string }): NormalizedNotification {
+  return {
+    kind: 'refund',
+    notifyType: 'refund',
+    success: true,
+    status: '1',
+    respcd: '0000',
+    syssn: p.syssn,
+    origSyssn: p.origSyssn,
+    ...(p.origOutTradeNo ? { origOutTradeNo: p.origOutTradeNo } : {}),
+    outTradeNo: `R${p.syssn}`,
+    amountMinor: p.amountMinor,
+    currency: p.currency ?? 'HKD',
+    raw: {},
+  };
+}

@@ -1,11 +1,14 @@
 /**
- * A test world: the simulator (real HTTPS, its own CA pinned), a real QFPayTerminal, the
- * WooCommerce fake on a real socket, a WooClient and the adapter, plus recorders for alerts.
+ * A test world: the simulator (real HTTPS, its own CA pinned), a real terminal, the WooCommerce
+ * fake on a real socket, a WooClient and the adapter, plus recorders for alerts. The terminal
+ * follows `QFPAY_TEST_TERMINAL_MODE` (terminal-mode.ts): the LAN `QFPayTerminal`, or a
+ * `QFPayCloudTerminal` through the simulator's fake QFPay OpenAPI (ECR Cloud).
  */
-import { QFPayTerminal, type QFPayTerminalOptions } from '@qfpay-ecr/core';
+import { QFPayCloudTerminal, QFPayTerminal, type PaymentTerminal, type QFPayCloudTerminalOptions, type QFPayTerminalOptions } from '@qfpay-ecr/core';
 import { startSimulator, type CustomerScript, type Simulator, type SimulatorOptions } from '@qfpay-ecr/simulator';
-import { WooClient, WooQfpayAdapter, type AlertEvent, type WooQfpayAdapterOptions } from '../../src/index.js';
+import { WooClient, WooQfpayAdapter, type AlertEvent, type NotificationFeed, type WooQfpayAdapterOptions } from '../../src/index.js';
 import { startWooFake, type FakeOrderInput, type WooFake, type WooFakeOptions } from '../../src/testing/index.js';
+import { CLOUD_APP_CODE, CLOUD_CLIENT_KEY, CLOUD_TERMID, sharedTerminalOptions, testTerminalMode, type TerminalMode } from './terminal-mode.js';
 
 /** A distinctive POS-KEY (32 bytes), easy to search for in output. */
 export const POS_KEY = 'WooAdapterPosKeyS3cretZq9Wx4Lm2N';
@@ -17,9 +20,11 @@ export const FAST_RESOLVE = { deadlineMs: 5_000, minIntervalMs: 20, maxIntervalM
 export const FAST_RETRY = { retries: 2, minTimeoutMs: 5, maxTimeoutMs: 20 } as const;
 
 export interface World {
+  /** The terminal mode of this run. */
+  mode: TerminalMode;
   sim: Simulator;
   fake: WooFake;
-  terminal: QFPayTerminal;
+  terminal: PaymentTerminal;
   woo: WooClient;
   adapter: WooQfpayAdapter;
   alerts: AlertEvent[];
@@ -33,26 +38,62 @@ export interface World {
 export interface WorldOptions {
   customer?: CustomerScript;
   sim?: Partial<SimulatorOptions>;
+  /** LAN terminal options; in cloud mode only those with a cloud meaning are allowed (terminal-mode.ts). */
   terminal?: Partial<QFPayTerminalOptions>;
+  /** Cloud terminal options (cloud mode only). */
+  cloudTerminal?: Partial<QFPayCloudTerminalOptions>;
+  /** Notifications for the cloud terminal (cloud mode; a LAN terminal learns only from the terminal). */
+  notifications?: NotificationFeed;
   fake?: WooFakeOptions;
   adapter?: Partial<WooQfpayAdapterOptions>;
 }
 
-export async function startWorld(options: WorldOptions = {}): Promise<World> {
-  const sim = await startSimulator({ posKey: POS_KEY, customer: options.customer ?? { action: 'approve', afterMs: 10 }, ...options.sim });
-  const fake = await startWooFake({ keys: [{ consumerKey: CONSUMER_KEY, consumerSecret: CONSUMER_SECRET, permissions: 'read_write' }], ...options.fake });
-  const terminal = new QFPayTerminal({
-    host: sim.host,
-    port: sim.port,
-    posKey: POS_KEY,
+/** Fast cloud timings for tests (no assertion depends on timing). */
+export const FAST_CLOUD = { resolve: { minIntervalMs: 20, maxIntervalMs: 100 }, connectTimeoutMs: 2_000, requestTimeoutMs: 3_000, cancelWaitMs: 5_000 } as const;
+
+/** The ECR Cloud credentials the simulator expects in cloud mode. */
+export const CLOUD = { appCode: CLOUD_APP_CODE, clientKey: CLOUD_CLIENT_KEY, termid: CLOUD_TERMID } as const;
+
+function makeTerminal(mode: TerminalMode, sim: Simulator, options: WorldOptions): PaymentTerminal {
+  if (mode === 'lan') {
+    return new QFPayTerminal({
+      host: sim.host,
+      port: sim.port,
+      posKey: POS_KEY,
+      ca: sim.caPem as string,
+      pinnedCaFingerprint256: sim.caFingerprint256 as string,
+      resolve: FAST_RESOLVE,
+      connectTimeoutMs: 2_000,
+      requestTimeoutMs: 3_000,
+      cancelWaitMs: 5_000,
+      ...options.terminal,
+    });
+  }
+  if (!sim.cloud) throw new Error('cloud mode needs the simulator\'s OpenAPI (do not override sim.cloud)');
+  return new QFPayCloudTerminal({
+    environment: 'custom',
+    baseUrl: sim.cloud.url,
     ca: sim.caPem as string,
-    pinnedCaFingerprint256: sim.caFingerprint256 as string,
-    resolve: FAST_RESOLVE,
-    connectTimeoutMs: 2_000,
-    requestTimeoutMs: 3_000,
-    cancelWaitMs: 5_000,
-    ...options.terminal,
+    ...CLOUD,
+    ...FAST_CLOUD,
+    ...sharedTerminalOptions(options.terminal),
+    ...(options.notifications ? { notifications: options.notifications } : {}),
+    ...options.cloudTerminal,
   });
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const mode = testTerminalMode();
+  const sim = await startSimulator({ posKey: POS_KEY, customer: options.customer ?? { action: 'approve', afterMs: 10 }, ...(mode === 'cloud' ? { cloud: { ...CLOUD } } : {}), ...options.sim });
+  const fake = await startWooFake({ keys: [{ consumerKey: CONSUMER_KEY, consumerSecret: CONSUMER_SECRET, permissions: 'read_write' }], ...options.fake });
+  let terminal: PaymentTerminal;
+  try {
+    terminal = makeTerminal(mode, sim, options);
+  } catch (error) {
+    await sim.close();
+    await fake.close();
+    throw error;
+  }
   const woo = new WooClient({ url: fake.url, consumerKey: CONSUMER_KEY, consumerSecret: CONSUMER_SECRET, allowInsecureHttp: true, retry: FAST_RETRY, timeoutMs: 3_000 });
   const alerts: AlertEvent[] = [];
   const adapters: WooQfpayAdapter[] = [];
@@ -64,6 +105,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   };
   const adapter = makeAdapter();
   return {
+    mode,
     sim,
     fake,
     terminal,
@@ -73,6 +115,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     makeAdapter,
     order: (total, extra = {}) => fake.createOrder({ lineItems: [{ name: 'Milk tea', total }], ...extra }).id,
     async close() {
+      // Faults left queued (e.g. an OpenAPI made unreadable) would keep a transaction polling.
+      sim.clearFaults();
       sim.customer.cancel();
       await terminal.close();
       await woo.close();
@@ -98,4 +142,9 @@ export function qfpayNotes(fake: WooFake, orderId: number): string[] {
     .notes(orderId)
     .map((n) => n.note)
     .filter((n) => n.includes('[qfpay:'));
+}
+
+/** Payment requests (LAN 1001s and cloud payment pushes) the simulator received. */
+export function paymentRequests(world: World): number {
+  return world.sim.requests().filter((r) => r.funcType === 1001).length;
 }

@@ -1,9 +1,12 @@
 /**
- * Secrets (consumer key/secret, POS-KEY, events token) never reach WooCommerce (notes, meta),
- * alerts, errors or the fake's request log, across payment, unknown, refund and failure paths.
+ * Secrets in ECR Cloud mode (consumer key/secret, the OpenAPI client key, events token) never
+ * reach WooCommerce (notes, meta), alerts, errors, results, the terminal's logs or the fake's
+ * request log, across payment, unknown, refund and failure paths. LAN: secrets.lan.test.ts.
  */
+import type { TerminalLogger } from '@qfpay-ecr/core';
 import { SseNotificationFeed, WooClient, WooQfpayAdapter } from '../src/index.js';
-import { CONSUMER_KEY, CONSUMER_SECRET, FAST_RETRY, POS_KEY, startWorld, type World } from './support/world.js';
+import { payWhileQfpayUnreachable, restoreOpenApi, SHORT_CLOUD } from './support/cloud.js';
+import { CLOUD, CONSUMER_KEY, CONSUMER_SECRET, FAST_RETRY, startWorld, type World } from './support/world.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -11,24 +14,27 @@ afterEach(async () => {
   w = undefined;
 });
 
-const SECRETS = [CONSUMER_SECRET, CONSUMER_KEY, POS_KEY];
+const SECRETS = [CONSUMER_SECRET, CONSUMER_KEY, CLOUD.clientKey];
 
 function dump(value: unknown): string {
   if (value instanceof Error) return `${value.message}\n${value.stack ?? ''}\n${JSON.stringify(value)}`;
   return JSON.stringify(value);
 }
 
-it('no secret in notes, meta, alerts, errors, results or request logs', async () => {
-  w = await startWorld({ customer: { action: 'manual' }, terminal: { defaultPaymentTimeoutSec: 1, paymentReplyGraceMs: 50, resolve: { deadlineMs: 500, minIntervalMs: 20, maxIntervalMs: 100 } } });
+it('no secret in notes, meta, alerts, errors, results, terminal logs or request logs', async () => {
+  const logs: unknown[] = [];
+  const at = (level: string) => (obj: Record<string, unknown>, msg?: string) => void logs.push({ level, obj, msg });
+  const logger: TerminalLogger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  w = await startWorld({ customer: { action: 'manual' }, cloudTerminal: { ...SHORT_CLOUD, logger } });
   const seen: unknown[] = [];
   w.adapter.on('order-updated', (e) => seen.push(e));
   w.adapter.on('outcome', (e) => seen.push(e));
 
   const id = w.order('10.00');
-  const first = await w.adapter.payOrder(id, { channel: 'card_payment' }); // unknown
+  const first = await payWhileQfpayUnreachable(w, id, 'card_payment', { approve: true }); // unknown
   seen.push(first);
   seen.push(await w.adapter.payOrder(id, { channel: 'card_payment' }).catch((e: unknown) => e)); // unresolved
-  w.sim.customer.approve();
+  restoreOpenApi(w.sim);
   seen.push(await w.adapter.reconcile());
   w.sim.setCustomer({ action: 'approve', afterMs: 5 });
   const paid = w.fake.order(id);
@@ -49,15 +55,18 @@ it('no secret in notes, meta, alerts, errors, results or request logs', async ()
 
   const everything = [
     ...seen.map(dump),
+    dump(logs),
     dump(w.alerts),
     dump(w.fake.requests()),
     dump(w.fake.notes(id)),
     dump(paid),
     dump(w.fake.order(id)),
     dump(w.fake.refunds(id)),
+    dump(w.sim.requests()),
   ].join('\n');
   for (const s of [...SECRETS, 'cs_AnotherSecretThatMustNotLeak0000000000', 'TokenThatMustNotLeak0000000001']) expect(everything).not.toContain(s);
-  // Sanity: the flow really ran.
+  // Sanity: the flow really ran, and the terminal did log.
   expect(first.outcome.status).toBe('unknown');
   expect(w.fake.order(id)?.status).toBe('refunded');
+  expect(logs.length).toBeGreaterThan(0);
 });

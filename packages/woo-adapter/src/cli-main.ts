@@ -57,13 +57,18 @@ export interface CliDeps {
   cloudTerminalOptions?: Partial<QFPayCloudTerminalOptions>;
 }
 
-const orderId = z.coerce.number({ error: '--order must be an order id' }).int({ message: '--order must be a whole number' }).positive({ message: '--order must be positive' });
+// Digits only: Number() would also read "0x10" as 16 and "1e3" as 1000 — another order.
+const digits = (flag: string) => z.string().trim().regex(/^\d+$/, { message: `${flag} must be written in digits, e.g. ${flag} 1234` });
 
-const maxPagesSchema = z.coerce
-  .number({ error: '--max-pages must be a number' })
-  .int({ message: '--max-pages must be a whole number' })
-  .min(1, { message: '--max-pages must be 1–1000' })
-  .max(1000, { message: '--max-pages must be 1–1000' });
+const orderId = digits('--order').transform(Number).pipe(z.number().int({ message: '--order must be a whole number' }).positive({ message: '--order must be positive' }));
+
+const maxPagesSchema = digits('--max-pages').transform(Number).pipe(
+  z
+    .number({ error: '--max-pages must be a number' })
+    .int({ message: '--max-pages must be a whole number' })
+    .min(1, { message: '--max-pages must be 1–1000' })
+    .max(1000, { message: '--max-pages must be 1–1000' }),
+);
 
 class UsageError extends Error {}
 

@@ -22,6 +22,19 @@ describe('qfpay-woo', () => {
     expect((await run(['pay', '--bogus'], {})).code).toBe(EXIT.usage);
   });
 
+  it('order ids and page counts in digits only (0x10 is not order 16, 1e3 not order 1000)', async () => {
+    const woo = { WOO_URL: 'https://shop.example', WOO_CONSUMER_KEY: CONSUMER_KEY, WOO_CONSUMER_SECRET: CONSUMER_SECRET };
+    for (const value of ['0x10', '1e3', '12.0', ' ', '+7']) {
+      const r = await run(['status', '--order', value], woo);
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.stderr).toMatch(/--order must be written in digits/);
+    }
+    expect((await run(['status', '--order', '-4'], woo)).code).toBe(EXIT.usage);
+    const pages = await run(['reconcile', '--max-pages', '0x2'], { ...woo, QFPAY_TERMINAL: '192.0.2.1', QFPAY_POS_KEY: '0123456789abcdef0123456789abcdef' });
+    expect(pages.code).toBe(EXIT.usage);
+    expect(pages.stderr).toMatch(/--max-pages must be written in digits/);
+  });
+
   it('missing configuration names the variables, never the values given', async () => {
     const r = await run(['reconcile'], { WOO_URL: 'https://shop.example', WOO_CONSUMER_KEY: CONSUMER_KEY, WOO_CONSUMER_SECRET: CONSUMER_SECRET });
     expect(r.code).toBe(EXIT.usage);

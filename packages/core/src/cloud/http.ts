@@ -5,17 +5,10 @@
  * `mayHaveReachedTerminal` here means "may have reached QFPay". Trust: the public roots for the
  * documented hosts, or only the CA given for a custom base URL; verification is never turned off.
  */
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 import { classifyConnectFailure } from '../transport/connector.js';
-import {
-  ConnectionLostError,
-  InvalidResponseError,
-  ResponseTimeoutError,
-  TerminalConnectError,
-  TransportAbortedError,
-  TransportClosedError,
-  TransportError,
-} from '../transport/errors.js';
+import { dispatchPost, errCode } from '../transport/dispatch.js';
+import { TerminalConnectError, TransportClosedError, TransportError } from '../transport/errors.js';
 import { bareMessage } from '../terminal/support.js';
 
 /** Largest reply accepted; OpenAPI replies are a few kilobytes. */
@@ -55,11 +48,6 @@ export interface CloudHttp {
 }
 
 const TCP_LEVEL = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
-
-function errCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-}
 
 /** What to do about a failure to reach the OpenAPI, by the transport's error code. */
 function cloudHint(code: string, host: string, documentedHost: boolean): string {
@@ -114,121 +102,35 @@ export function createCloudHttp(options: CloudHttpOptions): CloudHttp {
   let closed = false;
 
   const post = (path: string, form: string, headers: Readonly<Record<string, string>>, o: CloudPostOptions): Promise<CloudHttpResponse> => {
-    const where = `${origin}${path}`;
     if (closed) {
       return Promise.reject(new TransportClosedError('TRANSPORT_CLOSED', `client for ${origin} is closed`, 'create a new cloud terminal', { phase: 'connect', mayHaveReachedTerminal: false }));
     }
-    return new Promise<CloudHttpResponse>((resolve, reject) => {
-      let controller: Dispatcher.DispatchController | undefined;
-      let started = false;
-      let responseStarted = false;
-      let settled = false;
-      let abandoned: TransportError | undefined;
-      let status = 0;
-      let size = 0;
-      const chunks: Buffer[] = [];
-      const settle = (err: TransportError | null, value?: CloudHttpResponse) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        o.signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve(value as CloudHttpResponse);
-      };
-      const abandon = (err: TransportError) => {
-        if (settled) return;
-        abandoned = err;
-        controller?.abort(err);
-        settle(err);
-      };
-      const onAbort = () =>
-        abandon(
-          new TransportAbortedError('ABORTED', `request to ${where} aborted ${started ? 'after it may have reached QFPay' : 'before anything was sent'}`, started ? `the caller aborted; ${AFTER_SEND_HINT}` : 'the caller aborted; nothing was sent', {
-            phase: started ? (responseStarted ? 'response' : 'request') : 'connect',
-            mayHaveReachedTerminal: started,
-            cause: o.signal?.reason,
-          }),
-        );
-      const onTimeout = () =>
-        abandon(
-          started
-            ? new ResponseTimeoutError('RESPONSE_TIMEOUT', `no complete reply from ${where} within ${o.timeoutMs} ms`, AFTER_SEND_HINT, { phase: 'response', mayHaveReachedTerminal: true })
-            : new TerminalConnectError('CONNECT_TIMEOUT', `could not connect to ${origin} within ${o.timeoutMs} ms`, cloudHint('CONNECT_TIMEOUT', host, options.documentedHost), { phase: 'connect', mayHaveReachedTerminal: false }),
-        );
-      const mapFailure = (err: Error): TransportError => {
-        if (err instanceof TransportError) return err;
-        if (!started) {
-          if (errCode(err) === 'UND_ERR_DESTROYED' || errCode(err) === 'UND_ERR_CLOSED') {
-            return new TransportClosedError('TRANSPORT_CLOSED', `client for ${origin} was closed`, 'create a new cloud terminal', { phase: 'connect', mayHaveReachedTerminal: false, cause: err });
-          }
-          return connectFailure(err, origin, host, options.documentedHost, protocol);
-        }
-        if (err.name === 'HTTPParserError' || errCode(err).startsWith('HPE_')) {
-          return new InvalidResponseError('RESPONSE_NOT_HTTP', `the reply from ${where} is not valid HTTP`, `${AFTER_SEND_HINT}; check the base URL`, { phase: 'response', mayHaveReachedTerminal: true, cause: err });
-        }
-        return new ConnectionLostError('CONNECTION_LOST', `connection to ${origin} lost during ${path} (${errCode(err) || err.message})`, AFTER_SEND_HINT, {
-          phase: responseStarted ? 'response' : 'request',
-          mayHaveReachedTerminal: true,
-          cause: err,
-        });
-      };
-      const timer = setTimeout(onTimeout, o.timeoutMs);
-      if (o.signal?.aborted) {
-        onAbort();
-        return;
-      }
-      o.signal?.addEventListener('abort', onAbort, { once: true });
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(ctrl) {
-          controller = ctrl;
-          if (abandoned) {
-            ctrl.abort(abandoned);
-            return;
-          }
-          started = true;
-          try {
-            o.onSent?.();
-          } catch {
-            // A listener's failure must not break the exchange.
-          }
+    return dispatchPost(
+      agent,
+      {
+        origin,
+        path,
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'application/json', 'user-agent': 'qfpay-ecr', ...headers },
+        body: form,
+        timeoutMs: o.timeoutMs,
+        maxResponseBytes: MAX_REPLY_BYTES,
+        signal: o.signal,
+        onSent: o.onSent,
+      },
+      {
+        peer: 'QFPay',
+        hints: {
+          abortedBeforeSend: 'the caller aborted; nothing was sent',
+          abortedAfterSend: `the caller aborted; ${AFTER_SEND_HINT}`,
+          responseTimeout: AFTER_SEND_HINT,
+          connectTimeout: cloudHint('CONNECT_TIMEOUT', host, options.documentedHost),
+          invalidReply: `${AFTER_SEND_HINT}; check the base URL`,
+          connectionLost: AFTER_SEND_HINT,
         },
-        onResponseStart(_ctrl, statusCode) {
-          responseStarted = true;
-          status = statusCode;
-        },
-        onResponseData(_ctrl, chunk) {
-          size += chunk.length;
-          if (size > MAX_REPLY_BYTES) {
-            abandon(new InvalidResponseError('RESPONSE_TOO_LARGE', `the reply from ${where} exceeds ${MAX_REPLY_BYTES} bytes`, `${AFTER_SEND_HINT}; check the base URL`, { phase: 'response', mayHaveReachedTerminal: true }));
-            return;
-          }
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          settle(null, { status, body: Buffer.concat(chunks).toString('utf8') });
-        },
-        onResponseError(_ctrl, err) {
-          settle(mapFailure(err));
-        },
-      };
-      try {
-        agent.dispatch(
-          {
-            origin,
-            path,
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', accept: 'application/json', 'user-agent': 'qfpay-ecr', ...headers },
-            body: form,
-            reset: true,
-            headersTimeout: 0,
-            bodyTimeout: 0,
-          },
-          handler,
-        );
-      } catch (err) {
-        settle(mapFailure(err instanceof Error ? err : new Error(String(err))));
-      }
-    });
+        closed: (cause) => new TransportClosedError('TRANSPORT_CLOSED', `client for ${origin} was closed`, 'create a new cloud terminal', { phase: 'connect', mayHaveReachedTerminal: false, cause }),
+        connectFailure: (err) => connectFailure(err, origin, host, options.documentedHost, protocol),
+      },
+    );
   };
 
   return {

@@ -1,35 +1,10 @@
 /** Queries (`/ecr/v1/query`) and prints: calls whose failure is an error, not an outcome. */
-import { isPendingTransactionCode } from '../protocol/codes.js';
-import type { QueryReplyData } from '../protocol/reply-schemas.js';
-import { compact, paidState } from '../terminal/support.js';
-import type { OutcomeCodes, QueryResult } from '../terminal/types.js';
+import { toQueryResult } from '../terminal/query.js';
+import type { QueryResult } from '../terminal/types.js';
 import { CLOUD_PATHS, type CloudExchange } from './client.js';
 import { cloudFailure, cloudRequestError, CloudRequestError, httpFailure } from './codes.js';
 import type { CloudContext } from './context.js';
 import { CLOUD_CANCELLED_CODES } from './judge.js';
-
-/** A transaction of QFPay's book as a {@link QueryResult}. */
-export function toQueryResult(data: QueryReplyData, codes: OutcomeCodes): QueryResult {
-  const txn = data.respcd;
-  const state = txn === '0000' ? paidState(data.cancel) : isPendingTransactionCode(txn) ? 'pending' : CLOUD_CANCELLED_CODES.has(txn) ? 'cancelled' : 'failed';
-  return compact({
-    found: true as const,
-    state,
-    kind: data.tradetp === 'refund' ? ('refund' as const) : ('payment' as const),
-    refundableMinor: data.refundableMinor,
-    codes,
-    syssn: data.syssn ?? '',
-    outTradeNo: data.out_trade_no,
-    amountMinor: data.amountMinor,
-    currency: data.currency === 'HKD' ? ('HKD' as const) : undefined,
-    channelRef: data.chnlsn,
-    payType: data.busicd,
-    cardScheme: data.cardscheme,
-    maskedCard: data.cardno,
-    sysTime: data.sysdtm,
-    origSyssn: data.origssn,
-  });
-}
 
 /** Looks a transaction up in QFPay's book. Rejects with a transport error or {@link CloudRequestError}. */
 export async function queryCloud(ctx: CloudContext, by: { syssn: string } | { out_trade_no: string }, signal?: AbortSignal): Promise<QueryResult> {
@@ -39,7 +14,7 @@ export async function queryCloud(ctx: CloudContext, by: { syssn: string } | { ou
     throw new CloudRequestError(probe.failure.code, probe.failure.message.startsWith('query') ? probe.failure.message : `query failed: ${probe.failure.message}`, probe.failure.hint, probe.codes.respcd ? { respcd: probe.codes.respcd } : undefined);
   }
   if (probe.kind === 'not_found') return { found: false, codes: probe.codes };
-  return toQueryResult(probe.data, probe.codes);
+  return toQueryResult(probe.data, probe.codes, CLOUD_CANCELLED_CODES);
 }
 
 /** Throws unless a push was accepted (`0000`). */

@@ -1,9 +1,12 @@
 /** Lookups (4001) and prints (3001/3002): calls whose failure is an error, not an outcome. Browser-safe. */
 import { classifyTransactionCode, isPendingTransactionCode } from '../protocol/codes.js';
+import type { QueryReplyData } from '../protocol/reply-schemas.js';
 import type { EngineContext } from './context.js';
 import { TerminalRequestError } from './errors.js';
 import { compact, describeTxn, NOT_FOUND_CODES, paidState, requestError } from './support.js';
-import type { QueryResult } from './types.js';
+import type { OutcomeCodes, QueryResult } from './types.js';
+
+const NO_CODES: ReadonlySet<string> = new Set();
 
 /** Looks a transaction up (4001). Rejects with a transport error or `TerminalRequestError` when there is no usable answer. */
 export async function queryTransaction(ctx: EngineContext, by: { out_trade_no: string } | { orderId: string }, signal?: AbortSignal): Promise<QueryResult> {
@@ -13,9 +16,16 @@ export async function queryTransaction(ctx: EngineContext, by: { out_trade_no: s
     throw new TerminalRequestError(probe.failure.code, `query failed: ${probe.failure.message}`, probe.failure.hint, probe.codes.respcd ? { respcd: probe.codes.respcd } : undefined);
   }
   if (probe.kind === 'not_found') return { found: false, codes: probe.codes };
-  const { data, codes } = probe;
+  return toQueryResult(probe.data, probe.codes);
+}
+
+/**
+ * A transaction of a 4001 / OpenAPI query as a {@link QueryResult}. `cancelledCodes` are the
+ * transaction codes that mean "cancelled" rather than "failed" (the cloud's; none on the LAN).
+ */
+export function toQueryResult(data: QueryReplyData, codes: OutcomeCodes, cancelledCodes: ReadonlySet<string> = NO_CODES): QueryResult {
   const txn = data.respcd;
-  const state = txn === '0000' ? paidState(data.cancel) : isPendingTransactionCode(txn) ? 'pending' : 'failed';
+  const state = txn === '0000' ? paidState(data.cancel) : isPendingTransactionCode(txn) ? 'pending' : cancelledCodes.has(txn) ? 'cancelled' : 'failed';
   return compact({
     found: true as const,
     state,

@@ -5,21 +5,13 @@
  * AbortSignal, and every failure mapped to a typed {@link TransportError}.
  */
 import { isIP } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent } from 'undici';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { loadTrustedCa, type CaInfo } from './ca.js';
 import { classifyConnectFailure, createConnector } from './connector.js';
-import {
-  ConnectionLostError,
-  InvalidResponseError,
-  ResponseTimeoutError,
-  TerminalConnectError,
-  TransportAbortedError,
-  TransportClosedError,
-  TransportError,
-  TRANSPORT_HINTS,
-} from './errors.js';
+import { dispatchPost } from './dispatch.js';
+import { TransportClosedError, TRANSPORT_HINTS } from './errors.js';
 
 /** Default ECR port of the Haojin app (HTTP and HTTPS). */
 export const DEFAULT_ECR_PORT = 9001;
@@ -112,11 +104,6 @@ export function describeConfigIssues(issues: readonly z.core.$ZodIssue[]): strin
     .join('; ');
 }
 
-function errCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-}
-
 /**
  * Creates the transport for one terminal. Throws {@link ConfigError} for bad options or a CA that
  * fails the trust rules (see `loadTrustedCa`): QFPay's `ca3.crt`, or a CA pinned by fingerprint.
@@ -151,132 +138,26 @@ export function createEcrTransport(options: EcrTransportOptions): UndiciEcrTrans
   const post = (path: string, body: string, postOptions: PostOptions = {}): Promise<EcrHttpResponse> => {
     const { signal, onSent } = postOptions;
     const timeoutMs = postOptions.timeoutMs ?? requestTimeoutMs;
-    const where = `${origin}${path}`;
     if (closed) {
       return Promise.reject(new TransportClosedError('TRANSPORT_CLOSED', `transport to ${origin} is closed`, 'create a new terminal/transport', { phase: 'connect', mayHaveReachedTerminal: false }));
     }
-    return new Promise<EcrHttpResponse>((resolve, reject) => {
-      let controller: Dispatcher.DispatchController | undefined;
-      let started = false;
-      let responseStarted = false;
-      let settled = false;
-      let abandoned: TransportError | undefined;
-      let status = 0;
-      let size = 0;
-      const chunks: Buffer[] = [];
-
-      const settle = (err: TransportError | null, value?: EcrHttpResponse) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve(value as EcrHttpResponse);
-      };
-      const abandon = (err: TransportError) => {
-        if (settled) return;
-        abandoned = err;
-        controller?.abort(err);
-        settle(err);
-      };
-      const onAbort = () =>
-        abandon(
-          new TransportAbortedError(
-            'ABORTED',
-            `request to ${where} aborted ${started ? 'after it may have reached the terminal' : 'before anything was sent'}`,
-            started ? `${TRANSPORT_HINTS.aborted}; ${TRANSPORT_HINTS.connectionLost}` : TRANSPORT_HINTS.aborted,
-            { phase: started ? (responseStarted ? 'response' : 'request') : 'connect', mayHaveReachedTerminal: started, cause: signal?.reason },
-          ),
-        );
-      const onTimeout = () =>
-        abandon(
-          started
-            ? new ResponseTimeoutError('RESPONSE_TIMEOUT', `no complete reply from ${where} within ${timeoutMs} ms`, TRANSPORT_HINTS.responseTimeout, {
-                phase: 'response',
-                mayHaveReachedTerminal: true,
-              })
-            : new TerminalConnectError('CONNECT_TIMEOUT', `could not connect to ${origin} within ${timeoutMs} ms`, TRANSPORT_HINTS.network, {
-                phase: 'connect',
-                mayHaveReachedTerminal: false,
-              }),
-        );
-      const mapFailure = (err: Error): TransportError => {
-        if (err instanceof TransportError) return err;
-        if (!started) {
-          if (errCode(err) === 'UND_ERR_DESTROYED' || errCode(err) === 'UND_ERR_CLOSED') {
-            return new TransportClosedError('TRANSPORT_CLOSED', `transport to ${origin} was closed`, 'create a new terminal/transport', { phase: 'connect', mayHaveReachedTerminal: false, cause: err });
-          }
-          return classifyConnectFailure(err, origin, false, protocol);
-        }
-        const phase = responseStarted ? 'response' : 'request';
-        if (err.name === 'HTTPParserError' || errCode(err).startsWith('HPE_')) {
-          return new InvalidResponseError('RESPONSE_NOT_HTTP', `the reply from ${where} is not valid HTTP`, TRANSPORT_HINTS.notHttp, { phase: 'response', mayHaveReachedTerminal: true, cause: err });
-        }
-        return new ConnectionLostError('CONNECTION_LOST', `connection to ${origin} lost during ${path} (${errCode(err) || err.message})`, TRANSPORT_HINTS.connectionLost, {
-          phase,
-          mayHaveReachedTerminal: true,
-          cause: err,
-        });
-      };
-
-      const timer = setTimeout(onTimeout, timeoutMs);
-      if (signal?.aborted) {
-        onAbort();
-        return;
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart(ctrl) {
-          controller = ctrl;
-          if (abandoned) {
-            ctrl.abort(abandoned);
-            return;
-          }
-          started = true;
-          try {
-            onSent?.();
-          } catch {
-            // A listener's failure must not break the exchange.
-          }
+    return dispatchPost(
+      agent,
+      { origin, path, headers: { 'content-type': 'application/json', accept: 'application/json' }, body, timeoutMs, maxResponseBytes, signal, onSent },
+      {
+        peer: 'the terminal',
+        hints: {
+          abortedBeforeSend: TRANSPORT_HINTS.aborted,
+          abortedAfterSend: `${TRANSPORT_HINTS.aborted}; ${TRANSPORT_HINTS.connectionLost}`,
+          responseTimeout: TRANSPORT_HINTS.responseTimeout,
+          connectTimeout: TRANSPORT_HINTS.network,
+          invalidReply: TRANSPORT_HINTS.notHttp,
+          connectionLost: TRANSPORT_HINTS.connectionLost,
         },
-        onResponseStart(_ctrl, statusCode) {
-          responseStarted = true;
-          status = statusCode;
-        },
-        onResponseData(_ctrl, chunk) {
-          size += chunk.length;
-          if (size > maxResponseBytes) {
-            abandon(new InvalidResponseError('RESPONSE_TOO_LARGE', `the reply from ${where} exceeds ${maxResponseBytes} bytes`, TRANSPORT_HINTS.notHttp, { phase: 'response', mayHaveReachedTerminal: true }));
-            return;
-          }
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          settle(null, { status, body: Buffer.concat(chunks).toString('utf8') });
-        },
-        onResponseError(_ctrl, err) {
-          settle(mapFailure(err));
-        },
-      };
-      try {
-        agent.dispatch(
-          {
-            origin,
-            path,
-            method: 'POST',
-            headers: { 'content-type': 'application/json', accept: 'application/json' },
-            body,
-            reset: true,
-            headersTimeout: 0,
-            bodyTimeout: 0,
-          },
-          handler,
-        );
-      } catch (err) {
-        settle(mapFailure(err instanceof Error ? err : new Error(String(err))));
-      }
-    });
+        closed: (cause) => new TransportClosedError('TRANSPORT_CLOSED', `transport to ${origin} was closed`, 'create a new terminal/transport', { phase: 'connect', mayHaveReachedTerminal: false, cause }),
+        connectFailure: (err) => classifyConnectFailure(err, origin, false, protocol),
+      },
+    );
   };
 
   return {

@@ -8,7 +8,8 @@ import { EventEmitter } from 'eventemitter3';
 import type { AmountLimits } from '../money/index.js';
 import type { NormalizedNotification } from '../notify/types.js';
 import { newOutTradeNo } from '../reference/index.js';
-import { InvalidRequestError, TerminalClosedError } from '../terminal/errors.js';
+import { TerminalClosedError } from '../terminal/errors.js';
+import { UsedReferences } from '../terminal/references.js';
 import { errInfo, redactingLogger, SILENT_LOGGER } from '../terminal/logger.js';
 import type { TerminalLogger } from '../terminal/ports.js';
 import { TerminalQueue } from '../terminal/queue.js';
@@ -24,7 +25,6 @@ import { printCloudReceipt, printCloudSummary, queryCloud } from './lookups.js';
 import { isDocumentedHost, parseCloudOptions, type QFPayCloudTerminalOptions } from './options.js';
 import { runCloudPayment, runCloudRefund, type ActiveCloudTransaction } from './transactions.js';
 
-const MAX_REMEMBERED_REFERENCES = 10_000;
 
 /**
  * A QFPay terminal reached through ECR Cloud. Implements {@link PaymentTerminal}: `pay` and
@@ -54,7 +54,7 @@ export class QFPayCloudTerminal extends EventEmitter<TerminalEvents> implements 
   readonly cfg: CloudTimings;
   readonly #limits: AmountLimits;
   readonly #newRef: () => string;
-  readonly #usedRefs = new Set<string>();
+  readonly #refs = new UsedReferences();
   readonly #queue: TerminalQueue;
   readonly #background = new Set<Promise<unknown>>();
   readonly #unsubscribe: (() => void) | undefined;
@@ -142,8 +142,8 @@ export class QFPayCloudTerminal extends EventEmitter<TerminalEvents> implements 
   async pay(request: PayRequest): Promise<TransactionOutcome> {
     this.#assertOpen();
     const p = validatePay(request, this.#limits);
-    const outTradeNo = p.outTradeNo ?? this.#freshRef();
-    this.#claimRef(outTradeNo);
+    const outTradeNo = p.outTradeNo ?? this.#refs.fresh(this.#newRef);
+    this.#refs.claim(outTradeNo);
     return this.#queue.enqueueTransaction('payment', outTradeNo, p.signal, (tx) => runCloudPayment(this, p, outTradeNo, tx, (a) => this.#register(a)));
   }
 
@@ -157,8 +157,8 @@ export class QFPayCloudTerminal extends EventEmitter<TerminalEvents> implements 
   async refund(request: RefundRequest): Promise<TransactionOutcome> {
     this.#assertOpen();
     const r = validateRefund(request, this.#limits);
-    const refundRef = this.#freshRef();
-    this.#claimRef(refundRef);
+    const refundRef = this.#refs.fresh(this.#newRef);
+    this.#refs.claim(refundRef);
     return this.#queue.enqueueTransaction('refund', refundRef, r.signal, (tx) => runCloudRefund(this, r, refundRef, tx, (a) => this.#register(a)));
   }
 
@@ -268,28 +268,6 @@ export class QFPayCloudTerminal extends EventEmitter<TerminalEvents> implements 
 
   #assertOpen(): void {
     if (this.#closing) throw new TerminalClosedError('TERMINAL_CLOSED', `terminal ${this.id} is closed`, 'open a new QFPayCloudTerminal');
-  }
-
-  #freshRef(): string {
-    for (let i = 0; i < 5; i++) {
-      const ref = this.#newRef();
-      if (typeof ref !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(ref)) {
-        throw new InvalidRequestError('REQUEST_BAD_FACTORY_REFERENCE', 'outTradeNoFactory returned something that is not 1–64 characters of A-Z a-z 0-9 _ -', 'fix outTradeNoFactory');
-      }
-      if (!this.#usedRefs.has(ref)) return ref;
-    }
-    throw new InvalidRequestError('REQUEST_BAD_FACTORY_REFERENCE', 'outTradeNoFactory keeps returning references already used', 'make outTradeNoFactory return a fresh reference every time');
-  }
-
-  #claimRef(ref: string): void {
-    if (this.#usedRefs.has(ref)) {
-      throw new InvalidRequestError('REQUEST_REUSED_OUT_TRADE_NO', `out_trade_no ${ref} was already used by this terminal`, 'every attempt needs a fresh out_trade_no; to learn what happened to the earlier one, query it');
-    }
-    this.#usedRefs.add(ref);
-    if (this.#usedRefs.size > MAX_REMEMBERED_REFERENCES) {
-      const oldest = this.#usedRefs.values().next().value;
-      if (oldest !== undefined) this.#usedRefs.delete(oldest);
-    }
   }
 
   #emit<E extends keyof TerminalEvents>(event: E, ...args: Parameters<TerminalEvents[E]>): void {

@@ -15,7 +15,8 @@ import type { AmountLimits } from '../money/index.js';
 import { newOutTradeNo } from '../reference/index.js';
 import { cancelOpenTransaction, type CancelHost } from './cancel.js';
 import { TERMINAL_DEFAULTS } from './defaults.js';
-import { InvalidRequestError, TerminalClosedError } from './errors.js';
+import { TerminalClosedError } from './errors.js';
+import { UsedReferences } from './references.js';
 import { errInfo, redactingLogger, SILENT_LOGGER } from './logger.js';
 import type { EcrCodec, EcrPoster, EngineTimings, ResolveOptions, TerminalLogger } from './ports.js';
 import { print, queryTransaction } from './query.js';
@@ -26,7 +27,6 @@ import { runPayment, runRefund } from './transactions.js';
 import type { CancelOptions, CancelResult, PayRequest, ProgressStage, QueryRequest, QueryResult, RefundRequest, TerminalEvents, TransactionOutcome } from './types.js';
 import { TerminalWire } from './wire.js';
 
-const MAX_REMEMBERED_REFERENCES = 10_000;
 
 /** Receives the engine's events (the owner's event emitter). A throwing listener is logged, never fatal. */
 export type EngineEventSink = <E extends keyof TerminalEvents>(event: E, ...args: Parameters<TerminalEvents[E]>) => void;
@@ -90,7 +90,7 @@ export class TerminalEngine implements CancelHost {
   readonly #limits: AmountLimits;
   readonly #newRef: () => string;
   readonly #newRefundRef: () => string;
-  readonly #usedRefs = new Set<string>();
+  readonly #refs = new UsedReferences();
   readonly #queue: TerminalQueue;
   #closing: Promise<void> | undefined;
 
@@ -142,8 +142,8 @@ export class TerminalEngine implements CancelHost {
   async pay(request: PayRequest): Promise<TransactionOutcome> {
     this.#assertOpen();
     const p = validatePay(request, this.#limits);
-    const outTradeNo = p.outTradeNo ?? this.#freshRef();
-    this.#claimRef(outTradeNo);
+    const outTradeNo = p.outTradeNo ?? this.#refs.fresh(this.#newRef);
+    this.#refs.claim(outTradeNo);
     return this.#queue.enqueueTransaction('payment', outTradeNo, p.signal, (tx) => runPayment(this, p, outTradeNo, tx));
   }
 
@@ -156,7 +156,7 @@ export class TerminalEngine implements CancelHost {
   async refund(request: RefundRequest): Promise<TransactionOutcome> {
     this.#assertOpen();
     const r = validateRefund(request, this.#limits);
-    const localRef = this.#freshRef(this.#newRefundRef);
+    const localRef = this.#refs.fresh(this.#newRefundRef);
     return this.#queue.enqueueTransaction('refund', localRef, r.signal, (tx) => runRefund(this, r, localRef, tx));
   }
 
@@ -223,28 +223,6 @@ export class TerminalEngine implements CancelHost {
 
   #assertOpen(): void {
     if (this.#closing) throw new TerminalClosedError('TERMINAL_CLOSED', `terminal ${this.id} is closed`, 'open a new QFPayTerminal');
-  }
-
-  #freshRef(factory: () => string = this.#newRef): string {
-    for (let i = 0; i < 5; i++) {
-      const ref = factory();
-      if (typeof ref !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(ref)) {
-        throw new InvalidRequestError('REQUEST_BAD_FACTORY_REFERENCE', 'outTradeNoFactory returned something that is not 1–64 characters of A-Z a-z 0-9 _ -', 'fix outTradeNoFactory');
-      }
-      if (!this.#usedRefs.has(ref)) return ref;
-    }
-    throw new InvalidRequestError('REQUEST_BAD_FACTORY_REFERENCE', 'outTradeNoFactory keeps returning references already used', 'make outTradeNoFactory return a fresh reference every time');
-  }
-
-  #claimRef(ref: string): void {
-    if (this.#usedRefs.has(ref)) {
-      throw new InvalidRequestError('REQUEST_REUSED_OUT_TRADE_NO', `out_trade_no ${ref} was already used by this terminal`, 'every attempt needs a fresh out_trade_no; to learn what happened to the earlier one, query it');
-    }
-    this.#usedRefs.add(ref);
-    if (this.#usedRefs.size > MAX_REMEMBERED_REFERENCES) {
-      const oldest = this.#usedRefs.values().next().value;
-      if (oldest !== undefined) this.#usedRefs.delete(oldest);
-    }
   }
 
   #emit<E extends keyof TerminalEvents>(event: E, ...args: Parameters<TerminalEvents[E]>): void {

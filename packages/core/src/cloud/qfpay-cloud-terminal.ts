@@ -10,7 +10,7 @@ import type { NormalizedNotification } from '../notify/types.js';
 import { newOutTradeNo } from '../reference/index.js';
 import { TerminalClosedError } from '../terminal/errors.js';
 import { UsedReferences } from '../terminal/references.js';
-import { errInfo, redactingLogger, SILENT_LOGGER } from '../terminal/logger.js';
+import { errInfo, logOutcome, redactingLogger, SILENT_LOGGER } from '../terminal/logger.js';
 import type { TerminalLogger } from '../terminal/ports.js';
 import { TerminalQueue } from '../terminal/queue.js';
 import { validatePay, validateQuery, validateRefund, validateSyssn } from '../terminal/requests.js';
@@ -94,7 +94,7 @@ export class QFPayCloudTerminal extends EventEmitter<TerminalEvents> implements 
       log: this.log,
     });
     this.#queue = new TerminalQueue({
-      logOutcome: (outcome) => this.#logOutcome(outcome),
+      logOutcome: (outcome) => logOutcome(this.log, this.id, outcome),
       emitOutcome: (outcome) => this.#emit('outcome', outcome),
       onQueued: (kind, outTradeNo) => this.progress(kind, outTradeNo, 'queued'),
       onLiveAbort: (kind, outTradeNo) => {
@@ -275,23 +275,6 @@ export class QFPayCloudTerminal extends EventEmitter<TerminalEvents> implements 
       (this.emit as (e: keyof TerminalEvents, ...a: unknown[]) => boolean)(event, ...args);
     } catch (err) {
       this.log.error({ terminal: this.id, event, err: errInfo(err) }, 'event listener threw');
-    }
-  }
-
-  #logOutcome(outcome: TransactionOutcome): void {
-    const base = { terminal: this.id, kind: outcome.kind, status: outcome.status, outTradeNo: outcome.outTradeNo, codes: outcome.codes };
-    switch (outcome.status) {
-      case 'approved':
-        this.log.info({ ...base, syssn: outcome.syssn, amountMinor: outcome.amountMinor, resolvedBy: outcome.resolvedBy }, 'transaction outcome');
-        break;
-      case 'unknown':
-        this.log.warn({ ...base, reason: outcome.reason }, 'transaction outcome');
-        break;
-      case 'failed':
-        this.log.warn({ ...base, error: outcome.error }, 'transaction outcome');
-        break;
-      default:
-        this.log.info(base, 'transaction outcome');
     }
   }
 }

@@ -17,7 +17,7 @@ import { cancelOpenTransaction, type CancelHost } from './cancel.js';
 import { TERMINAL_DEFAULTS } from './defaults.js';
 import { TerminalClosedError } from './errors.js';
 import { UsedReferences } from './references.js';
-import { errInfo, redactingLogger, SILENT_LOGGER } from './logger.js';
+import { errInfo, logOutcome, redactingLogger, SILENT_LOGGER } from './logger.js';
 import type { EcrCodec, EcrPoster, EngineTimings, ResolveOptions, TerminalLogger } from './ports.js';
 import { print, queryTransaction } from './query.js';
 import { TerminalQueue } from './queue.js';
@@ -117,7 +117,7 @@ export class TerminalEngine implements CancelHost {
     this.#newRefundRef = options.refundReferenceFactory ?? this.#newRef;
     this.probeBeforePayment = options.probeBeforePayment ?? false;
     this.#queue = new TerminalQueue({
-      logOutcome: (outcome) => this.#logOutcome(outcome),
+      logOutcome: (outcome) => logOutcome(this.log, this.id, outcome),
       emitOutcome: (outcome) => this.#emit('outcome', outcome),
       onQueued: (kind, outTradeNo) => this.progress(kind, outTradeNo, 'queued'),
       onLiveAbort: (kind, outTradeNo) => {
@@ -230,23 +230,6 @@ export class TerminalEngine implements CancelHost {
       this.#sink?.(event, ...args);
     } catch (err) {
       this.log.error({ terminal: this.id, event, err: errInfo(err) }, 'event listener threw');
-    }
-  }
-
-  #logOutcome(outcome: TransactionOutcome): void {
-    const base = { terminal: this.id, kind: outcome.kind, status: outcome.status, outTradeNo: outcome.outTradeNo, codes: outcome.codes };
-    switch (outcome.status) {
-      case 'approved':
-        this.log.info({ ...base, syssn: outcome.syssn, amountMinor: outcome.amountMinor, resolvedBy: outcome.resolvedBy }, 'transaction outcome');
-        break;
-      case 'unknown':
-        this.log.warn({ ...base, reason: outcome.reason }, 'transaction outcome');
-        break;
-      case 'failed':
-        this.log.warn({ ...base, error: outcome.error }, 'transaction outcome');
-        break;
-      default:
-        this.log.info(base, 'transaction outcome');
     }
   }
 }

@@ -2,6 +2,7 @@
 import { QfpayEcrError } from '../errors.js';
 import { TransportError } from '../transport/errors.js';
 import type { TerminalLogger } from './ports.js';
+import type { TransactionOutcome } from './types.js';
 import { compact } from './support.js';
 
 /** A logger that drops everything. */
@@ -38,4 +39,22 @@ export function errInfo(err: unknown): Record<string, unknown> {
   if (err instanceof QfpayEcrError) return { name: err.name, code: err.code, message: err.message };
   if (err instanceof Error) return { name: err.name, message: err.message };
   return { message: String(err) };
+}
+
+/** Logs a transaction outcome: identifiers, codes and the reason, never a secret or card number. */
+export function logOutcome(log: TerminalLogger, terminal: string, outcome: TransactionOutcome): void {
+  const base = { terminal, kind: outcome.kind, status: outcome.status, outTradeNo: outcome.outTradeNo, codes: outcome.codes };
+  switch (outcome.status) {
+    case 'approved':
+      log.info({ ...base, syssn: outcome.syssn, amountMinor: outcome.amountMinor, resolvedBy: outcome.resolvedBy }, 'transaction outcome');
+      break;
+    case 'unknown':
+      log.warn({ ...base, reason: outcome.reason }, 'transaction outcome');
+      break;
+    case 'failed':
+      log.warn({ ...base, error: outcome.error }, 'transaction outcome');
+      break;
+    default:
+      log.info(base, 'transaction outcome');
+  }
 }

@@ -81,8 +81,12 @@
     return 'wallet';
   }
 
+  // An API reply and the event stream can overtake each other: never replace a view with an older one.
   function upsert(order) {
-    state.orders.set(order.id, order);
+    var known = state.orders.get(order.id);
+    var older = known && known.revision && order.revision &&
+      known.revision.instance === order.revision.instance && known.revision.seq > order.revision.seq;
+    if (!older) state.orders.set(order.id, order);
   }
 
   function sortedOrders() {

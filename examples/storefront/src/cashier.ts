@@ -107,6 +107,12 @@ export interface OrderView {
   retryReason?: string;
   canCheck: boolean;
   notifications: NotificationView[];
+  /**
+   * When this view was taken. Views reach the page by two roads (API replies, the event stream)
+   * that can overtake each other; the page keeps the one with the higher `seq` from the same
+   * `instance` (a restarted demo starts a new instance).
+   */
+  revision: { instance: string; seq: number };
 }
 
 const STAGE_LABEL: Record<Stage, string> = {
@@ -164,6 +170,8 @@ export class Cashier {
   #active: Active | undefined;
   #emitChain: Promise<void> = Promise.resolve();
   #closed = false;
+  readonly #instance = randomBytes(6).toString('hex');
+  #revision = 0;
 
   constructor(options: CashierOptions) {
     this.#store = options.store;
@@ -508,6 +516,8 @@ export class Cashier {
   }
 
   async #view(order: OrderRecord): Promise<OrderView> {
+    // Taken before the store is read, so a higher seq never shows older state.
+    const revision = { instance: this.#instance, seq: ++this.#revision };
     const payments = this.#store.payments(order.id);
     const refunds = this.#store.refunds(order.id);
     const approved = payments.find((p) => p.stage === 'approved');
@@ -551,6 +561,7 @@ export class Cashier {
       ...(retryReason !== undefined ? { retryReason } : {}),
       canCheck: !this.#active && (latest?.stage === 'unknown' || refunds.some((r) => r.stage === 'unknown')),
       notifications,
+      revision,
     };
     if (shown) view.payment = paymentView(shown, shown === approved ? paymentNotification : undefined);
     return view;

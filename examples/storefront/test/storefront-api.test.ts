@@ -52,6 +52,9 @@ describe('storefront API', () => {
     expect(screen).toMatchObject({ kind: 'payment', amountMinor: 7200, channel: 'card_payment' });
     const waiting = await waitForOrder(base, created.id, (o) => o.payment?.stage === 'waiting_customer');
     expect(waiting.canCancel).toBe(true);
+    // Views are stamped in the order they were taken, so the page can drop one that arrives late.
+    expect(waiting.revision.instance).toBe(created.revision.instance);
+    expect(waiting.revision.seq).toBeGreaterThan(created.revision.seq);
 
     // One sale at a time on the terminal.
     const second = await call<{ error: string }>(base, 'POST', '/api/orders', { items: [{ productId: 'egg-tarts', qty: 1 }], channel: 'wx' });

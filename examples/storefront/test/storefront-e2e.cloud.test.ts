@@ -4,15 +4,18 @@
  * directory), driven in real headless Chromium (playwright-core + Debian's /usr/bin/chromium).
  * The page says it runs through ECR Cloud and offers no lost-reply demo; a card sale is approved
  * on the terminal panel with its notification, refunded in full; a sale is cancelled while the
- * customer decides. Takes no screenshot (the README's come from the LAN test).
+ * customer decides, with the reply to "Pay" held back until the event stream's newer state has
+ * reached the page (the stale reply must not win). Takes no screenshot (the README's come from the
+ * LAN test).
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
+import * as steps from './support/browser-steps.js';
+import { tid } from './support/browser-steps.js';
 import { startDemoProcess, type DemoProcess } from './support/demo-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const LONG = 120_000;
 
 let browser: Browser;
@@ -21,18 +24,8 @@ let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium); the test never downloads a browser`);
   demo = await startDemoProcess(mkdtempSync(join(tmpdir(), 'storefront-e2e-cloud-')), ['--cloud']);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 }, timezoneId: 'Asia/Hong_Kong', locale: 'en-GB' });
-  page.setDefaultTimeout(60_000);
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
+  ({ browser, page } = await steps.launchPage(problems));
 }, LONG);
 
 afterAll(async () => {
@@ -40,30 +33,34 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-const tid = (id: string) => `[data-testid="${id}"]`;
+const openShop = () => steps.openShop(page, demo.url);
+const checkout = (products: string[], channel: string) => steps.checkout(page, products, channel);
+const saleStatus = (status: string) => steps.saleStatus(page, status);
+const expectText = (selector: string, text: string) => steps.expectText(page, selector, text);
 
-async function expectText(selector: string, text: string): Promise<void> {
-  await page.locator(selector).filter({ hasText: text }).first().waitFor();
+/** Polls the storefront's API (bounded) until order `id`'s payment has reached `stage`. */
+async function serverStage(id: number, stage: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const view = (await (await fetch(new URL(`/api/orders/${id}`, demo.url))).json()) as { payment?: { stage: string } };
+    if (view.payment?.stage === stage) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`order ${id} never reached ${stage} on the server`);
 }
 
-async function openShop(): Promise<void> {
-  await page.goto(demo.url);
-  await page.locator(tid('product-milk-tea')).waitFor();
-  await page.locator('#conn[data-state="live"]').waitFor();
-}
-
-async function checkout(products: string[], channel: string): Promise<{ id: string; card: Locator }> {
-  for (const p of products) await page.locator(tid(`product-${p}`)).click();
-  await page.locator(tid(`channel-${channel}`)).click();
-  await page.locator(tid('pay')).click();
-  const live = page.locator(tid('live-sale'));
-  await live.waitFor();
-  const id = (await live.getAttribute('data-order')) as string;
-  return { id, card: page.locator(`${tid('order')}[data-order="${id}"]`) };
-}
-
-async function saleStatus(status: string): Promise<void> {
-  await page.locator(`${tid('sale-status')}[data-status="${status}"]`).waitFor();
+/**
+ * Holds the reply to "Pay" (which says `queued`) until the event stream has brought the newer
+ * `waiting_customer` to the page: the stale reply must not overwrite it. Under load this
+ * overtaking happens by itself; here it happens every time.
+ */
+async function holdPayReplyUntilWaiting(route: Route): Promise<void> {
+  if (route.request().method() !== 'POST') return route.fallback();
+  const response = await route.fetch();
+  const body = (await response.json()) as { id: number; payment?: { stage: string } };
+  expect(body.payment?.stage).not.toBe('waiting_customer');
+  await serverStage(body.id, 'waiting_customer');
+  await new Promise((r) => setTimeout(r, 1_000)); // the event stream's copy reaches the page
+  await route.fulfill({ response, json: body });
 }
 
 describe('storefront demo in a browser, ECR Cloud mode', () => {
@@ -94,8 +91,10 @@ describe('storefront demo in a browser, ECR Cloud mode', () => {
 
     // A fresh page (as the LAN test does per sale): the next sale is the live one.
     await openShop();
+    await page.route('**/api/orders', holdPayReplyUntilWaiting);
     const second = await checkout(['egg-tarts'], 'fps');
-    await saleStatus('waiting_customer');
+    await page.unroute('**/api/orders', holdPayReplyUntilWaiting);
+    await steps.saleStatus(page, 'waiting_customer', 5_000);
     await page.locator(`${tid('terminal')}[data-screen="open"]`).waitFor();
     await page.locator(tid('cancel-payment')).click();
     await saleStatus('cancelled');

@@ -7,13 +7,14 @@
  * while waiting, checks phone width, restarts the demo and finds the orders again. Saves the
  * screenshots the README shows (docs/storefront.png, docs/storefront-phone.png).
  */
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import * as steps from './support/browser-steps.js';
+import { tid } from './support/browser-steps.js';
 import { REPO_ROOT, startDemoProcess, type DemoProcess } from './support/demo-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DOCS = join(REPO_ROOT, 'docs');
 const LONG = 120_000;
 
@@ -24,19 +25,9 @@ let page: Page;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium); the test never downloads a browser`);
   dataDir = mkdtempSync(join(tmpdir(), 'storefront-e2e-'));
   demo = await startDemoProcess(dataDir);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 }, timezoneId: 'Asia/Hong_Kong', locale: 'en-GB' });
-  page.setDefaultTimeout(60_000);
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
-  });
+  ({ browser, page } = await steps.launchPage(problems));
 }, LONG);
 
 afterAll(async () => {
@@ -44,28 +35,10 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-const tid = (id: string) => `[data-testid="${id}"]`;
-
-async function openShop(): Promise<void> {
-  await page.goto(demo.url);
-  await page.locator(tid('product-milk-tea')).waitFor();
-  await page.locator('#conn[data-state="live"]').waitFor();
-}
-
-/** Adds products, picks the channel, presses Pay; returns the order's card in the list. */
-async function checkout(products: string[], channel: string): Promise<{ id: string; card: Locator }> {
-  for (const p of products) await page.locator(tid(`product-${p}`)).click();
-  await page.locator(tid(`channel-${channel}`)).click();
-  await page.locator(tid('pay')).click();
-  const live = page.locator(tid('live-sale'));
-  await live.waitFor();
-  const id = (await live.getAttribute('data-order')) as string;
-  return { id, card: page.locator(`${tid('order')}[data-order="${id}"]`) };
-}
-
-async function saleStatus(status: string): Promise<void> {
-  await page.locator(`${tid('sale-status')}[data-status="${status}"]`).waitFor();
-}
+const openShop = () => steps.openShop(page, demo.url);
+const checkout = (products: string[], channel: string) => steps.checkout(page, products, channel);
+const saleStatus = (status: string) => steps.saleStatus(page, status);
+const expectText = (selector: string, text: string) => steps.expectText(page, selector, text);
 
 /** Waits for the terminal panel to show a screen, then presses a key on it. */
 async function onTerminal(key: 'approve' | 'decline' | 'cancel'): Promise<void> {
@@ -207,7 +180,3 @@ describe('storefront demo in a browser', () => {
     expect(await page.locator(`${tid('order')}[data-status="partially_refunded"]`).count()).toBe(1);
   }, LONG);
 });
-
-async function expectText(selector: string, text: string): Promise<void> {
-  await page.locator(selector).filter({ hasText: text }).first().waitFor();
-}

@@ -177,6 +177,41 @@ describe('typed errors that say what to fix', () => {
     expect((err as Error).message).toMatch(/id: /);
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
+
+  it('a reply over maxReplyBytes is abandoned, announced or streamed → WOO_REPLY_TOO_LARGE, not retried, no secret', async () => {
+    let requests = 0;
+    const big = Buffer.alloc(64 * 1024, 0x20);
+    const server: Server = createServer((req, res) => {
+      requests++;
+      if (req.url?.startsWith('/wp-json/wc/v3/orders/1')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(big.length + 2) });
+        res.end(Buffer.concat([Buffer.from('['), big, Buffer.from(']')]));
+        return;
+      }
+      // No content-length: 4 MiB in chunks (bounded; the client stops reading after 16 KiB).
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (let i = 0; i < 64; i++) res.write(big);
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const capped = new WooClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, consumerKey: KEY, consumerSecret: SECRET, allowInsecureHttp: true, retry: FAST, maxReplyBytes: 16 * 1024 });
+    clients.push(capped);
+    const announced = await capped.getOrder(1).catch((e: unknown) => e);
+    expect(announced).toBeInstanceOf(WooResponseError);
+    expect(announced).toMatchObject({ code: 'WOO_REPLY_TOO_LARGE', call: { method: 'GET', status: 200 } });
+    expect((announced as Error).message).toMatch(/more than 16384 bytes/);
+    expect((announced as WooResponseError).hint).toMatch(/perPage/);
+    const streamed = await capped.listOrders({ perPage: 100 }).catch((e: unknown) => e);
+    expect(streamed).toMatchObject({ code: 'WOO_REPLY_TOO_LARGE' });
+    const write = await capped.addNote(2, 'paid').catch((e: unknown) => e);
+    expect(write).toMatchObject({ code: 'WOO_REPLY_TOO_LARGE', call: { method: 'POST' } });
+    expect((write as WooResponseError).hint).toMatch(/write may have been applied/);
+    expect(requests).toBe(3);
+    for (const e of [announced, streamed, write]) expect(leaks(e)).toBe(false);
+    expect(() => new WooClient({ url: 'https://shop.example', consumerKey: KEY, consumerSecret: SECRET, maxReplyBytes: 10 })).toThrow(/maxReplyBytes must be at least 1024/);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 });
 
 describe('retries only for safe calls', () => {

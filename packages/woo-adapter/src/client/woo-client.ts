@@ -17,6 +17,7 @@ import pRetry from 'p-retry';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { WooAuthError, WooConfigError, WooError, WooNotFoundError, WooRequestError, WooResponseError, WooUnavailableError, type WooCallInfo } from '../errors.js';
+import { readCapped } from './read-capped.js';
 import {
   ErrorBodySchema,
   NoteListSchema,
@@ -52,6 +53,8 @@ export interface WooClientOptions {
   ca?: string | string[];
   /** Per-request timeout; default 15000 ms. */
   timeoutMs?: number;
+  /** Largest reply read, in bytes; default 16 MiB. A larger one is abandoned with `WOO_REPLY_TOO_LARGE`. */
+  maxReplyBytes?: number;
   /** Retries of safe calls; default `{ retries: 3, minTimeoutMs: 250, maxTimeoutMs: 2000 }`. */
   retry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number };
   /** A prebuilt undici dispatcher (advanced; `ca` is then ignored). */
@@ -76,6 +79,7 @@ export const WooClientOptionsSchema = z.strictObject({
   allowInsecureHttp: z.boolean().optional(),
   ca: z.union([z.string(), z.array(z.string())]).optional(),
   timeoutMs: ms('timeoutMs').positive().optional(),
+  maxReplyBytes: z.number({ error: 'maxReplyBytes must be a number of bytes' }).int().min(1024, { message: 'maxReplyBytes must be at least 1024' }).optional(),
   retry: z.strictObject({ retries: z.number().int().min(0).max(10).optional(), minTimeoutMs: ms('retry.minTimeoutMs').optional(), maxTimeoutMs: ms('retry.maxTimeoutMs').optional() }).optional(),
   dispatcher: z.custom<Dispatcher>((v) => typeof v === 'object' && v !== null && typeof (v as { dispatch?: unknown }).dispatch === 'function', { message: 'dispatcher must be an undici Dispatcher' }).optional(),
   logger: z.custom<WooLogger>((v) => typeof v === 'object' && v !== null && typeof (v as WooLogger).warn === 'function' && typeof (v as WooLogger).debug === 'function', { message: 'logger must have warn and debug functions' }).optional(),
@@ -138,7 +142,7 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-const DEFAULTS = { timeoutMs: 15_000, retries: 3, minTimeoutMs: 250, maxTimeoutMs: 2_000 } as const;
+const DEFAULTS = { timeoutMs: 15_000, maxReplyBytes: 16 * 1024 * 1024, retries: 3, minTimeoutMs: 250, maxTimeoutMs: 2_000 } as const;
 const API_SUFFIX = '/wp-json/wc/v3';
 const TLS_CODES = new Set([
   'CERT_HAS_EXPIRED',
@@ -199,6 +203,7 @@ export class WooClient {
   readonly #secret: string;
   readonly #authMode: 'basic' | 'query';
   readonly #timeoutMs: number;
+  readonly #maxReplyBytes: number;
   readonly #retry: { retries: number; minTimeout: number; maxTimeout: number };
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
@@ -234,6 +239,7 @@ export class WooClient {
     this.#secret = o.consumerSecret;
     this.#authMode = o.authMode ?? 'basic';
     this.#timeoutMs = o.timeoutMs ?? DEFAULTS.timeoutMs;
+    this.#maxReplyBytes = o.maxReplyBytes ?? DEFAULTS.maxReplyBytes;
     this.#retry = {
       retries: o.retry?.retries ?? DEFAULTS.retries,
       minTimeout: o.retry?.minTimeoutMs ?? DEFAULTS.minTimeoutMs,
@@ -393,14 +399,28 @@ export class WooClient {
         headersTimeout: this.#timeoutMs,
         bodyTimeout: this.#timeoutMs,
       });
-      const text = await res.body.text();
+      const text = await readCapped(res.body, res.headers['content-length'], this.#maxReplyBytes);
+      if (text === undefined) throw this.#tooLarge({ ...call, status: res.statusCode });
       reply = { status: res.statusCode, headers: res.headers, text };
     } catch (error) {
+      if (error instanceof WooResponseError) throw error;
       throw this.#networkError(call, error, options.signal?.aborted === true);
     }
     this.#logger?.debug({ method, path, status: reply.status }, 'WooCommerce reply');
     if (reply.status >= 200 && reply.status < 300) return reply;
     throw this.#httpError({ ...call, status: reply.status }, reply);
+  }
+
+  #tooLarge(call: WooCallInfo): WooResponseError {
+    const write = call.method !== 'GET';
+    return new WooResponseError(
+      'WOO_REPLY_TOO_LARGE',
+      `${call.method} ${call.path}: WooCommerce answered HTTP ${call.status ?? '?'} with more than ${this.#maxReplyBytes} bytes; the reply was not read`,
+      write
+        ? 'the write may have been applied: check the order before trying again; raise maxReplyBytes if replies this large are expected'
+        : 'ask for fewer orders per page (perPage), or raise maxReplyBytes if replies this large are expected',
+      call,
+    );
   }
 
   #networkError(call: WooCallInfo, error: unknown, abortedByCaller: boolean): WooError {

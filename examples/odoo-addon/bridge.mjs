@@ -38,9 +38,12 @@ export function bridgeConfig(env) {
   if (mode !== 'lan' && mode !== 'cloud') problems.push('QFPAY_MODE must be lan (the terminal on the shop LAN) or cloud (ECR Cloud)');
   const tokens = list(env.QFPAY_BRIDGE_TOKENS);
   if (tokens.length === 0) problems.push('QFPAY_BRIDGE_TOKENS is required (comma-separated bearer tokens of 16+ characters, the one entered on the Odoo payment method)');
+  // Unset: every till token may refund; `none`: no refunds through the bridge; else the tokens that may.
+  const refundTokensText = text(env, 'QFPAY_BRIDGE_REFUND_TOKENS');
   const config = {
     mode,
     tokens,
+    ...(refundTokensText === undefined ? {} : { refundTokens: refundTokensText.toLowerCase() === 'none' ? [] : list(refundTokensText) }),
     origins: list(env.QFPAY_BRIDGE_ORIGINS),
     terminalId: text(env, 'QFPAY_BRIDGE_TERMINAL_ID') ?? 'till1',
     port: Number(text(env, 'QFPAY_NOTIFY_PORT') ?? 8080),
@@ -89,7 +92,8 @@ export async function startBridge(config) {
     config.mode === 'cloud'
       ? new QFPayCloudTerminal({ ...config.cloud, id: config.terminalId, notifications: notificationSourceFromEmitter(relay) })
       : new QFPayTerminal({ ...config.lan, id: config.terminalId });
-  const bridge = { terminals: { [config.terminalId]: terminal }, tokens: config.tokens, allowedOrigins: config.origins };
+  const access = { tokens: config.tokens, ...(config.refundTokens ? { refundTokens: config.refundTokens } : {}), allowedOrigins: config.origins };
+  const bridge = { terminals: { [config.terminalId]: terminal }, ...access };
   let notify;
   try {
     notify = createNotifyApp({
@@ -98,7 +102,7 @@ export async function startBridge(config) {
       logger: createLogger({ level: 'warn', destination: { write: (line) => void process.stderr.write(line) } }),
       bridge,
       // The direct topology's signing route exists only on the LAN (the browser talks to the terminal).
-      ...(config.mode === 'lan' ? { signing: { posKeys: { [config.terminalId]: config.lan.posKey }, tokens: config.tokens, allowedOrigins: config.origins } } : {}),
+      ...(config.mode === 'lan' ? { signing: { posKeys: { [config.terminalId]: config.lan.posKey }, ...access } } : {}),
     });
   } catch (error) {
     await terminal.close();

@@ -145,7 +145,7 @@ export function createNotifyApp(options: NotifyAppOptions): NotifyApp {
   const bridge = opts.bridge ? createTerminalBridgeRouter({ ...opts.bridge, logger }) : undefined;
   if (bridge) app.use(bridge.router.routes());
   if (opts.signing) app.use(createSigningRouter({ ...opts.signing, logger }).routes());
-  const subscriberTokens = [...(opts.eventsToken ? [opts.eventsToken] : []), ...(opts.bridge?.tokens ?? [])];
+  const subscriberTokens = [...(opts.eventsToken ? [opts.eventsToken] : []), ...(opts.bridge?.tokens ?? []), ...(opts.bridge?.refundTokens ?? [])];
   const subscriberOrigins: AllowedOrigins = opts.bridge?.allowedOrigins ?? [];
 
   const router = new Router();

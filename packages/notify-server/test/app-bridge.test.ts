@@ -15,6 +15,7 @@ import { KEY } from './support/fixtures.js';
 
 const POS_KEY = 'AppBridgeP0sKey-S3cret-012345678';
 const TOKEN = 'app-bridge-token-Zq8Wx4Lm2Np8';
+const MANAGER = 'app-bridge-manager-Hb7Kq2Xp9L';
 const ORIGIN = 'http://pos.shop.example';
 
 let server: Server;
@@ -40,7 +41,7 @@ beforeAll(async () => {
     keys: KEY,
     store: createSqliteStore({ path: ':memory:' }),
     logger: pino({ level: 'silent' }),
-    bridge: { terminals: { till1: terminal }, tokens: [TOKEN], allowedOrigins: [ORIGIN] },
+    bridge: { terminals: { till1: terminal }, tokens: [TOKEN], refundTokens: [MANAGER], allowedOrigins: [ORIGIN] },
     signing: { posKeys: { till1: POS_KEY }, tokens: [TOKEN], allowedOrigins: [ORIGIN] },
   });
   handler = notify.app.callback();
@@ -70,6 +71,10 @@ describe('createNotifyApp with the bridge and signing routes', () => {
       if (notifications.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
     expect(notifications.map((n) => n.syssn)).toEqual([outcome.syssn]);
+    // A refund token follows outcomes too.
+    const asManager = await request(`${baseUrl}/qfpay/transactions/${outcome.outTradeNo}`, { headers: { authorization: `Bearer ${MANAGER}` } });
+    expect(asManager.statusCode).toBe(200);
+    await asManager.body.dump();
   });
 
   it('answers the POS origin\'s preflight for the subscriber endpoints and refuses other origins', async () => {

@@ -83,6 +83,28 @@ describe('signing route', () => {
     expect(sim!.requests()).toEqual([]);
   });
 
+  it('signs refunds (1002) only for refundTokens; other func_types for every token', async () => {
+    const manager = 'manager-token-Hb7Kq2Xp9Lw4Vd6S';
+    const router = createSigningRouter({ posKeys: { till1: POS_KEY }, tokens: [TOKEN], refundTokens: [manager], logger: { info: (o, m) => void logs.push(JSON.stringify([o, m])), warn: (o, m) => void logs.push(JSON.stringify([o, m])), error: (o, m) => void logs.push(JSON.stringify([o, m])) } });
+    const second = await startBridgeServer({ routers: [router] });
+    try {
+      const post = async (content: unknown, token: string) => {
+        const res = await fetch(`${second.url}/qfpay/sign/till1`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ content }) });
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      const refund = { func_type: 1002, orderId: '20250826155400087645770447' };
+      const till = await post(refund, TOKEN);
+      expect(till.status).toBe(403);
+      expect(till.body.error.code).toBe('BRIDGE_REFUND_FORBIDDEN');
+      expect((await post(refund, manager)).status).toBe(200);
+      expect((await post({ func_type: 1001, amt: 1, channel: 'wx', out_trade_no: 'till-pay' }, TOKEN)).status).toBe(200);
+      expect((await post({ func_type: 5001 }, manager)).status).toBe(200);
+      expect(logs.join('\n')).not.toContain(manager);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('refuses a POS-KEY of the wrong length at start-up without printing it', () => {
     const badKey = 'short-secret-key';
     let error: unknown;

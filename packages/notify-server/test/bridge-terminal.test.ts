@@ -6,11 +6,12 @@
  */
 import { QFPayTerminal } from '@qfpay-ecr/core';
 import { startSimulator, type Simulator } from '@qfpay-ecr/simulator';
-import { createTerminalBridgeRouter, startBridgeServer, type BridgeLogger, type RunningBridge } from '../src/bridge/index.js';
+import { createTerminalBridgeRouter, startBridgeServer, type BridgeLogger, type RunningBridge, type TerminalBridgeOptions } from '../src/bridge/index.js';
 
 const POS_KEY = 'BridgeP0sKey-S3cret-0123456789ab';
 const TOKEN = 'bridge-token-Zq8Wx4Lm2Np8Rt5V';
 const ORIGIN = 'http://pos.shop.example';
+const MANAGER = 'manager-token-Hb7Kq2Xp9Lw4Vd6S';
 
 interface Setup {
   sim: Simulator;
@@ -20,7 +21,7 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function setup(customer: Parameters<typeof startSimulator>[0]['customer'] = { action: 'approve', afterMs: 40 }): Promise<Setup> {
+async function setup(customer: Parameters<typeof startSimulator>[0]['customer'] = { action: 'approve', afterMs: 40 }, access: Pick<TerminalBridgeOptions, 'refundTokens'> = {}): Promise<Setup> {
   const sim = await startSimulator({ posKey: POS_KEY, customer });
   const terminal = new QFPayTerminal({
     host: '127.0.0.1',
@@ -37,7 +38,7 @@ async function setup(customer: Parameters<typeof startSimulator>[0]['customer'] 
     warn: (o, m) => void logs.push(JSON.stringify([o, m])),
     error: (o, m) => void logs.push(JSON.stringify([o, m])),
   };
-  const { router, close } = createTerminalBridgeRouter({ terminals: { till1: terminal }, tokens: [TOKEN], allowedOrigins: [ORIGIN], logger, maxWaitMs: 5000 });
+  const { router, close } = createTerminalBridgeRouter({ terminals: { till1: terminal }, tokens: [TOKEN], ...access, allowedOrigins: [ORIGIN], logger, maxWaitMs: 5000 });
   const bridge = await startBridgeServer({ routers: [router], onClose: close });
   return {
     sim,
@@ -57,6 +58,7 @@ let s: Setup | undefined;
 afterEach(async () => {
   if (s) {
     expect(s.logs.join('\n')).not.toContain(TOKEN);
+    expect(s.logs.join('\n')).not.toContain(MANAGER);
     expect(s.logs.join('\n')).not.toContain(POS_KEY);
     await s.close();
   }
@@ -187,5 +189,42 @@ describe('terminal bridge: payments', () => {
     const broken = await call('/qfpay/terminals/till1/query', { body: { syssn: paid.syssn } });
     expect(broken.status).toBe(502);
     expect(broken.body.error).toMatchObject({ code: expect.any(String), hint: expect.stringMatching(/\w/) });
+  });
+});
+
+describe('terminal bridge: who may refund', () => {
+  it('with refundTokens, a till token pays but may not refund (403, nothing sent); a manager token refunds', async () => {
+    s = await setup(undefined, { refundTokens: [MANAGER] });
+    await call('/qfpay/terminals/till1/payments', { body: { ref: 'pay-r', amountMinor: 1500, channel: 'wx' } });
+    const paid = (await follow('pay-r')).outcome;
+    expect(paid.status).toBe('approved');
+    const before = s.sim.requests().length;
+    const refused = await call('/qfpay/terminals/till1/refunds', { body: { ref: 'rf-till', syssn: paid.syssn } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'BRIDGE_REFUND_FORBIDDEN', message: expect.stringMatching(/may not refund; nothing was sent/), hint: expect.stringMatching(/refundTokens/) });
+    expect(JSON.stringify(refused.body)).not.toContain(TOKEN);
+    expect(s.sim.requests().length).toBe(before);
+    // The manager's token is accepted everywhere, and refunds.
+    expect((await call('/qfpay/terminals/till1', { token: MANAGER })).status).toBe(200);
+    expect((await call('/qfpay/terminals/till1/refunds', { body: { ref: 'rf-mgr', syssn: paid.syssn }, token: MANAGER })).status).toBe(202);
+    expect((await follow('rf-mgr')).outcome).toMatchObject({ status: 'approved', kind: 'refund', amountMinor: 1500 });
+  });
+
+  it('refundTokens: [] switches refunds off for every token; a bad refund token list is a config error naming no token', async () => {
+    s = await setup(undefined, { refundTokens: [] });
+    const r = await call('/qfpay/terminals/till1/refunds', { body: { ref: 'rf-1', syssn: '20231231000100020003' } });
+    expect(r.status).toBe(403);
+    expect(r.body.error.message).toMatch(/refunds are switched off on this bridge/);
+    expect(s.sim.requests()).toEqual([]);
+    const bad = (() => {
+      try {
+        createTerminalBridgeRouter({ terminals: {}, tokens: [TOKEN], refundTokens: ['short-Secret'] });
+      } catch (err) {
+        return err as Error & { code: string };
+      }
+      return undefined;
+    })();
+    expect(bad).toMatchObject({ code: 'CONFIG_BRIDGE_REFUND_TOKENS' });
+    expect(bad?.message).not.toContain('short-Secret');
   });
 });

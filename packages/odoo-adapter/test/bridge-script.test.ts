@@ -18,6 +18,7 @@ const script = fileURLToPath(new URL('../../../examples/odoo-addon/bridge.mjs', 
 const POS_KEY = 'BridgeScriptP0sKey-0123456789abc';
 const NOTIFY_KEY = 'bridge-script-notify-key-S3cret';
 const TOKEN = 'bridge-script-token-Wq7Rt2Zm9Xk';
+const MANAGER = 'bridge-script-manager-Hb7Kq2Xp9';
 const mode = testTerminalMode();
 
 async function freePort(): Promise<number> {
@@ -80,7 +81,7 @@ it(`QFPAY_MODE=${mode}: a RemoteTerminal pays and refunds through the bridge the
     notify: { url: `http://127.0.0.1:${port}/qfpay/notify`, key: notifyKey, scheduleMs: [0, 100, 200] },
     ...(mode === 'cloud' ? { cloud: { ...CLOUD } } : {}),
   });
-  const common = { QFPAY_BRIDGE_TOKENS: TOKEN, QFPAY_NOTIFY_PORT: String(port), QFPAY_NOTIFY_SQLITE_PATH: ':memory:' };
+  const common = { QFPAY_BRIDGE_TOKENS: TOKEN, QFPAY_BRIDGE_REFUND_TOKENS: MANAGER, QFPAY_NOTIFY_PORT: String(port), QFPAY_NOTIFY_SQLITE_PATH: ':memory:' };
   const env =
     mode === 'cloud'
       ? { ...common, QFPAY_MODE: 'cloud', QFPAY_CLOUD_ENV: 'custom', QFPAY_CLOUD_URL: sim.cloud?.url as string, QFPAY_CLOUD_CA: sim.caPem as string, QFPAY_APP_CODE: CLOUD.appCode, QFPAY_CLIENT_KEY: CLOUD.clientKey, QFPAY_TERMID: CLOUD.termid }
@@ -89,23 +90,27 @@ it(`QFPAY_MODE=${mode}: a RemoteTerminal pays and refunds through the bridge the
   expect(running.output()).toMatch(mode === 'cloud' ? /→ ECR Cloud \(custom, device ODOOSIMA80001\)/ : /→ terminal 127\.0\.0\.1:\d+/);
 
   const remote = new RemoteTerminal({ baseUrl: running.url, terminalId: 'till1', token: TOKEN, longPollMs: 1_000 });
+  const manager = new RemoteTerminal({ baseUrl: running.url, terminalId: 'till1', token: MANAGER, longPollMs: 1_000 });
   try {
     const paid = await remote.pay({ amountMinor: 1800, channel: 'wx', outTradeNo: `script-${mode}-1` });
     expect(paid).toMatchObject({ status: 'approved', amountMinor: 1800, outTradeNo: `script-${mode}-1` });
     if (paid.status !== 'approved') throw new Error('not approved');
     expect(paid.syssn).toBe(sim.transactions()[0]?.syssn);
-    expect(await remote.refund({ syssn: paid.syssn, amountMinor: 800 })).toMatchObject({ status: 'approved', kind: 'refund', amountMinor: 800 });
+    // QFPAY_BRIDGE_REFUND_TOKENS: the till's token may not refund, the manager's may.
+    expect(await remote.refund({ syssn: paid.syssn, amountMinor: 800 })).toMatchObject({ status: 'failed', kind: 'refund', error: { code: 'BRIDGE_REFUND_FORBIDDEN' } });
+    expect(await manager.refund({ syssn: paid.syssn, amountMinor: 800 })).toMatchObject({ status: 'approved', kind: 'refund', amountMinor: 800 });
     expect(sim.paymentRequestCount(`script-${mode}-1`)).toBe(1);
     // QFPay's notifications reached the script's /qfpay/notify and were verified (SUCCESS).
     for (let i = 0; i < 200 && sim.notifications().filter((n) => n.delivered).length < 2; i++) await new Promise((r) => setTimeout(r, 25));
     expect(sim.notifications().filter((n) => n.delivered)).toHaveLength(2);
   } finally {
     await remote.close();
+    await manager.close();
   }
   running.child.kill('SIGTERM');
   const [code] = (await once(running.child, 'close')) as [number | null];
   expect(code).toBe(0);
-  for (const secret of [POS_KEY, NOTIFY_KEY, TOKEN, CLOUD.clientKey]) expect(running.output()).not.toContain(secret);
+  for (const secret of [POS_KEY, NOTIFY_KEY, TOKEN, MANAGER, CLOUD.clientKey]) expect(running.output()).not.toContain(secret);
 });
 
 it('names what is missing for the chosen mode and exits 2, printing no secret', async () => {

@@ -40,6 +40,31 @@ export function checkOrigins(origins: unknown): AllowedOrigins {
   return r.data;
 }
 
+/** Validates the refund token list: like {@link checkTokens}, but may be empty (no refunds at all). */
+export function checkRefundTokens(tokens: unknown): readonly string[] {
+  if (Array.isArray(tokens) && tokens.length === 0) return [];
+  const r = TokenListSchema.safeParse(tokens);
+  if (!r.success) throw new ConfigError('CONFIG_BRIDGE_REFUND_TOKENS', `invalid refund tokens: ${r.error.issues.map((i) => i.message).join('; ')}`, 'list the tokens (16+ characters each) that may refund, or [] to forbid refunds');
+  return r.data;
+}
+
+/**
+ * After {@link bearerAuth}: when `refundTokens` is set and the bearer is not one of them, answers
+ * 403 `BRIDGE_REFUND_FORBIDDEN` and returns true (the caller stops).
+ */
+export function refundForbidden(ctx: Context, refundTokens: readonly string[] | undefined): boolean {
+  if (!refundTokens || bearerMatchesAny(ctx.get('authorization') || undefined, refundTokens)) return false;
+  const none = refundTokens.length === 0;
+  sendError(
+    ctx,
+    403,
+    'BRIDGE_REFUND_FORBIDDEN',
+    none ? 'refunds are switched off on this bridge; nothing was sent to the terminal' : 'this till may not refund; nothing was sent to the terminal',
+    none ? 'refund in the QFPay merchant app, or ask the administrator (refundTokens)' : 'refund from a till whose token may refund, or ask the administrator (refundTokens)',
+  );
+  return true;
+}
+
 /** Koa middleware: `Authorization: Bearer <token>` must match one of `tokens` (compared in constant time). */
 export function bearerAuth(tokens: readonly string[]) {
   return async (ctx: Context, next: Next): Promise<void> => {

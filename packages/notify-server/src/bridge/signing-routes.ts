@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { ConfigError, QfpayEcrError } from '@qfpay-ecr/core';
 import { parseMajorAmount } from '@qfpay-ecr/core/money';
 import { aesKeyFromPosKey, encodeRequestBody, FUNC_TYPES, parseRequestContent, type EcrFuncType } from '@qfpay-ecr/core/protocol';
-import { BodyError, bearerAuth, checkOrigins, checkTokens, corsHeaders, corsPreflight, readJsonBody, sendError, sendJson, SILENT_BRIDGE_LOGGER, type AllowedOrigins, type BridgeLogger } from './http.js';
+import { BodyError, bearerAuth, checkOrigins, checkRefundTokens, checkTokens, corsHeaders, corsPreflight, readJsonBody, refundForbidden, sendError, sendJson, SILENT_BRIDGE_LOGGER, type AllowedOrigins, type BridgeLogger } from './http.js';
 
 /** Options of {@link createSigningRouter}. */
 export interface SigningRouteOptions {
@@ -23,6 +23,11 @@ export interface SigningRouteOptions {
   posKeys: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
   /** Accepted bearer tokens (16+ characters each). */
   tokens: readonly string[];
+  /**
+   * Tokens that may have refunds (1002) signed; accepted for everything else too. Default: every
+   * token in `tokens`. `[]` signs no refund (as leaving 1002 out of `allowedFuncTypes`).
+   */
+  refundTokens?: readonly string[];
   allowedOrigins?: AllowedOrigins;
   /** func_types this route signs; default all six. Leave out 1002 to keep refunds off the browser. */
   allowedFuncTypes?: readonly EcrFuncType[];
@@ -40,6 +45,7 @@ const BodySchema = z.strictObject({ content: z.record(z.string(), z.unknown()) }
 /** Builds the signing router (mount with `app.use(router.routes())`). Throws `ConfigError` for a bad key or option. */
 export function createSigningRouter(options: SigningRouteOptions): Router {
   const tokens = checkTokens(options.tokens);
+  const refundTokens = options.refundTokens === undefined ? undefined : checkRefundTokens(options.refundTokens);
   const origins = checkOrigins(options.allowedOrigins ?? []);
   const log = options.logger ?? SILENT_BRIDGE_LOGGER;
   const allowed = new Set<number>(options.allowedFuncTypes ?? FUNC_TYPES);
@@ -50,7 +56,7 @@ export function createSigningRouter(options: SigningRouteOptions): Router {
   }
   const router = new Router({ prefix: options.prefix ?? '/qfpay/sign' });
   router.options('/:terminalId', corsPreflight(origins, 'POST'));
-  router.post('/:terminalId', corsHeaders(origins), bearerAuth(tokens), async (ctx: Context) => {
+  router.post('/:terminalId', corsHeaders(origins), bearerAuth(refundTokens ? [...tokens, ...refundTokens] : tokens), async (ctx: Context) => {
     const id = String((ctx as unknown as { params: Record<string, string> }).params.terminalId ?? '');
     const key = keys.get(id);
     if (!key) {
@@ -76,6 +82,10 @@ export function createSigningRouter(options: SigningRouteOptions): Router {
     if (!allowed.has(content.func_type)) {
       log.warn({ terminal: id, funcType: content.func_type }, 'signing refused: func_type not allowed');
       return sendError(ctx, 403, 'BRIDGE_FUNC_TYPE_FORBIDDEN', `func_type ${content.func_type} may not be signed here`, 'ask the administrator (allowedFuncTypes)');
+    }
+    if (content.func_type === 1002 && refundForbidden(ctx, refundTokens)) {
+      log.warn({ terminal: id, funcType: 1002 }, 'signing refused: this token may not refund');
+      return;
     }
     if (content.func_type === 1001 && options.maxAmountMinor !== undefined && parseMajorAmount(content.amt) > options.maxAmountMinor) {
       log.warn({ terminal: id, funcType: 1001 }, 'signing refused: amount above the limit');

@@ -14,15 +14,15 @@
  * - `POST /:id/cancel` `{ evenIfIdle? }` → `CancelResult`
  * - `POST /:id/query` `{ outTradeNo } | { syssn }` → `QueryResult`
  * - `POST /:id/print-receipt` `{ syssn }`, `POST /:id/print-summary` → 204
- * Errors: `{ error: { code, message, hint } }` with 400/401/404/409/413/415, 502 for terminal
- * failures. CORS preflights are answered for `allowedOrigins`.
+ * Errors: `{ error: { code, message, hint } }` with 400/401/403/404/409/413/415, 502 for terminal
+ * failures (403: a refund with a token not in `refundTokens`). CORS preflights are answered for `allowedOrigins`.
  */
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { QfpayEcrError } from '@qfpay-ecr/core';
 import { CHANNELS, type PaymentTerminal, type ProgressStage, type TransactionOutcome } from '@qfpay-ecr/core/terminal';
-import { BodyError, bearerAuth, checkOrigins, checkTokens, corsHeaders, corsPreflight, describeZodIssues, readJsonBody, sendError, sendJson, SILENT_BRIDGE_LOGGER, type AllowedOrigins, type BridgeLogger } from './http.js';
+import { BodyError, bearerAuth, checkOrigins, checkRefundTokens, checkTokens, corsHeaders, corsPreflight, describeZodIssues, readJsonBody, refundForbidden, sendError, sendJson, SILENT_BRIDGE_LOGGER, type AllowedOrigins, type BridgeLogger } from './http.js';
 import { JobTable, viewOf } from './jobs.js';
 
 /** Options of {@link createTerminalBridgeRouter}. */
@@ -31,6 +31,11 @@ export interface TerminalBridgeOptions {
   terminals: ReadonlyMap<string, PaymentTerminal> | Readonly<Record<string, PaymentTerminal>>;
   /** Accepted bearer tokens (16+ characters each; several for rotation). */
   tokens: readonly string[];
+  /**
+   * Tokens that may refund (a manager's till, say); they are accepted on every other route too.
+   * Default: every token in `tokens` may refund. `[]` forbids refunds through this bridge.
+   */
+  refundTokens?: readonly string[];
   /** Browser origins allowed by CORS (the POS's), or `'*'`. Default none (same-origin/non-browser only). */
   allowedOrigins?: AllowedOrigins;
   /** Route prefix; default `/qfpay/terminals`. */
@@ -112,6 +117,7 @@ function failedOutcome(kind: 'payment' | 'refund', outTradeNo: string, err: unkn
  */
 export function createTerminalBridgeRouter(options: TerminalBridgeOptions): { router: Router; close(): void } {
   const tokens = checkTokens(options.tokens);
+  const refundTokens = options.refundTokens === undefined ? undefined : checkRefundTokens(options.refundTokens);
   const origins = checkOrigins(options.allowedOrigins ?? []);
   const log = options.logger ?? SILENT_BRIDGE_LOGGER;
   const maxWaitMs = options.maxWaitMs ?? 25_000;
@@ -138,7 +144,8 @@ export function createTerminalBridgeRouter(options: TerminalBridgeOptions): { ro
   }
 
   const router = new Router({ prefix: options.prefix ?? '/qfpay/terminals' });
-  const auth = bearerAuth(tokens);
+  const auth = bearerAuth(refundTokens ? [...tokens, ...refundTokens] : tokens);
+  const mayRefund = async (ctx: Context, next: Next) => (refundForbidden(ctx, refundTokens) ? undefined : next());
   const cors = corsHeaders(origins);
 
   const withEntry = (handler: (ctx: Context, entry: TerminalEntry) => Promise<void>) => async (ctx: Context) => {
@@ -231,7 +238,7 @@ export function createTerminalBridgeRouter(options: TerminalBridgeOptions): { ro
   }));
 
   route('/:id/refunds', 'POST');
-  router.post('/:id/refunds', cors, auth, withEntry(async (ctx, entry) => {
+  router.post('/:id/refunds', cors, auth, mayRefund, withEntry(async (ctx, entry) => {
     const body = await parseBody(ctx, RefundBodySchema);
     if (!body) return;
     const { ref: jobRef, ...fields } = body;

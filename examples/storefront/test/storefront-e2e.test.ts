@@ -5,7 +5,9 @@
  * approves on the terminal panel, sees the approval and QFPay's notification, refunds (card: in
  * full; wallet: partly), sees why Octopus cannot be refunded, declines then retries, cancels
  * while waiting, checks phone width, restarts the demo and finds the orders again. Saves the
- * screenshots the README shows (docs/storefront.png, docs/storefront-phone.png).
+ * screenshots the README shows (docs/storefront.png, docs/storefront-phone.png) when run with
+ * QFPAY_UPDATE_SCREENSHOTS=1; otherwise into a temporary directory, so a test run leaves the
+ * working tree as it was.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ import * as steps from './support/browser-steps.js';
 import { tid } from './support/browser-steps.js';
 import { REPO_ROOT, startDemoProcess, type DemoProcess } from './support/demo-process.js';
 
-const DOCS = join(REPO_ROOT, 'docs');
+const SHOTS = process.env.QFPAY_UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'storefront-shots-'));
 const LONG = 120_000;
 
 let browser: Browser;
@@ -76,8 +78,8 @@ describe('storefront demo in a browser', () => {
     const card = page.locator(`${tid('order')}[data-order="${id}"]`);
     await card.locator(`${tid('order-status')}`).filter({ hasText: 'Paid' }).waitFor();
     await card.locator(tid('order-notification')).waitFor();
-    mkdirSync(DOCS, { recursive: true });
-    await page.screenshot({ path: join(DOCS, 'storefront.png'), fullPage: true });
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'storefront.png'), fullPage: true });
 
     // Card, same day: only the full amount; the page says why.
     await expect(card.locator(tid('partial-reason')).textContent()).resolves.toMatch(/only be refunded in full on the day/);
@@ -159,7 +161,7 @@ describe('storefront demo in a browser', () => {
     await openShop();
     const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
     expect(scrollWidth).toBeLessThanOrEqual(innerWidth);
-    await page.screenshot({ path: join(DOCS, 'storefront-phone.png'), fullPage: false });
+    await page.screenshot({ path: join(SHOTS, 'storefront-phone.png'), fullPage: false });
     await page.setViewportSize({ width: 1360, height: 900 });
   }, LONG);
 

@@ -14,7 +14,7 @@ import type { ScenarioFaults } from './faults.js';
 import type { BookView, ErpView } from './invariants.js';
 import type { Lane, LogSink } from './lane.js';
 import type { ScenarioPlan } from './plan.js';
-import { customerScript, settleNotifications, sleep, waitUntil, type AttemptChain, type RunReport, type ScenarioFacts } from './run-support.js';
+import { customerScript, deadline, settleNotifications, waitUntil, type AttemptChain, type RunReport, type ScenarioFacts } from './run-support.js';
 import { TIMINGS } from './timings.js';
 
 const MAX_PAY_ATTEMPTS = 3;
@@ -135,12 +135,14 @@ async function sendAndSettle(page: PosPage, ref: string, index: number, report: 
   const line = page.line(ref, index);
   if (!line) return undefined;
   const reload = page.nextReload();
+  const timeout = deadline(TIMINGS.stepTimeoutMs);
   try {
     if (send) void page.screen.sendPaymentRequest(line);
     const inFlight = page.screen.inFlight.get(line);
-    const first = await Promise.race([inFlight ?? Promise.resolve(undefined), reload.promise, sleep(TIMINGS.stepTimeoutMs).then(() => 'timeout' as const)]);
+    const first = await Promise.race([inFlight ?? Promise.resolve(undefined), reload.promise, timeout.promise]);
     if (first === 'timeout') report.note(`${what}: no answer within ${TIMINGS.stepTimeoutMs} ms`);
   } finally {
+    timeout.cancel();
     reload.cancel();
   }
   // After a reload the awaited request belongs to the closed page: watch the resumed line instead.

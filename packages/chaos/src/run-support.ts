@@ -32,6 +32,19 @@ export interface AttemptChain {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * A deadline for a `Promise.race`: `promise` resolves `'timeout'` after `ms`; `cancel()` clears the
+ * timer (call it once the race is decided, so a step that answered in time leaves no timer behind
+ * that would keep the process — a test worker, the CLI — alive for the rest of `ms`).
+ */
+export function deadline(ms: number): { promise: Promise<'timeout'>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
 /** What happened in a scenario, step by step (shown for violations and with `--verbose`). */
 export class RunReport {
   readonly steps: string[] = [];

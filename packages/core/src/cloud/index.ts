@@ -11,11 +11,4 @@ export { CloudReplySchema, decodeCloudReply, parseCloudTransaction, type CloudRe
 export { CLOUD_PATHS, type CloudQueryPath } from './client.js';
 export { CLOUD_CODE_HINTS, CloudRequestError } from './codes.js';
 export { CLOUD_CANCELLED_CODES } from './judge.js';
-export {
-  notificationSourceFromEmitter,
-  toCloudNotification,
-  type CloudNotificationListener,
-  type CloudNotificationSource,
-  type EmitterSourceOptions,
-  type NotificationEmitterLike,
-} from './notifications.js';
+export { notificationSourceFromEmitter, type CloudNotificationListener, type CloudNotificationSource, type EmitterSourceOptions } from './notifications.js';

@@ -1,14 +1,11 @@
 /** In-process feed over any emitter with `on/off('notification')` (e.g. notify-server's events). */
+import { onNotificationEvent, type NotificationEmitterLike } from '@qfpay-ecr/core';
 import { FeedError } from '../errors.js';
 import { toNotification } from './schema.js';
 import type { NotificationFeed, NotificationListener } from './types.js';
 
-/** Anything with `on`/`off` (or `removeListener`) for a `notification` event. */
-export interface NotificationEventSource {
-  on(event: 'notification', listener: (payload: unknown) => void): unknown;
-  off?(event: 'notification', listener: (payload: unknown) => void): unknown;
-  removeListener?(event: 'notification', listener: (payload: unknown) => void): unknown;
-}
+/** Anything with `on`/`off` (or `removeListener`) for a `notification` event (core's `NotificationEmitterLike`). */
+export type NotificationEventSource = NotificationEmitterLike;
 
 /** Options of {@link emitterFeed}. */
 export interface EmitterFeedOptions {
@@ -38,11 +35,7 @@ export function emitterFeed(source: NotificationEventSource, options: EmitterFee
           }
         });
       };
-      source.on('notification', handler);
-      return () => {
-        if (source.off) source.off('notification', handler);
-        else source.removeListener?.('notification', handler);
-      };
+      return onNotificationEvent(source, handler);
     },
   };
 }

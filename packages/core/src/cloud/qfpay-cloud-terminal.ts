@@ -4,7 +4,7 @@
  * Device ID (`termid`); results come back only asynchronously, by notification (successes) or by
  * querying QFPay's book. Same contract as the LAN `QFPayTerminal` ({@link PaymentTerminal}).
  */
-import { EventEmitter } from 'eventemitter3';
+import { TerminalEventEmitter } from '../terminal/terminal-emitter.js';
 import type { AmountLimits } from '../money/index.js';
 import type { NormalizedNotification } from '../notify/types.js';
 import { newOutTradeNo } from '../reference/index.js';
@@ -41,7 +41,7 @@ import { runCloudPayment, runCloudRefund, type ActiveCloudTransaction } from './
  * const outcome = await terminal.pay({ amountMinor: 1250, channel: 'card_payment' });
  * ```
  */
-export class QFPayCloudTerminal extends EventEmitter<TerminalEvents> implements PaymentTerminal, CloudCancelHost {
+export class QFPayCloudTerminal extends TerminalEventEmitter implements PaymentTerminal, CloudCancelHost {
   /** Name of this terminal in logs. */
   readonly id: string;
   /** Where requests go (environment and origin; no secret). */
@@ -105,29 +105,6 @@ export class QFPayCloudTerminal extends EventEmitter<TerminalEvents> implements 
     });
     this.#unsubscribe = raw.notifications?.subscribe((n) => this.#onNotification(n));
     this.log.debug({ terminal: this.id, environment: this.endpoint.environment, baseUrl: this.endpoint.baseUrl }, 'cloud terminal ready');
-  }
-
-  // ---------------------------------------------------------------- events (typed)
-
-  /** Subscribes to `progress`, `outcome` or `cancel`. */
-  override on<E extends keyof TerminalEvents>(event: E, listener: TerminalEvents[E]): this;
-  override on<T extends keyof TerminalEvents>(event: T, fn: EventEmitter.EventListener<TerminalEvents, T>, context?: unknown): this;
-  override on(event: keyof TerminalEvents, fn: (...args: never[]) => void, context?: unknown): this {
-    return super.on(event, fn as never, context);
-  }
-
-  /** Subscribes for one event. */
-  override once<E extends keyof TerminalEvents>(event: E, listener: TerminalEvents[E]): this;
-  override once<T extends keyof TerminalEvents>(event: T, fn: EventEmitter.EventListener<TerminalEvents, T>, context?: unknown): this;
-  override once(event: keyof TerminalEvents, fn: (...args: never[]) => void, context?: unknown): this {
-    return super.once(event, fn as never, context);
-  }
-
-  /** Unsubscribes. */
-  override off<E extends keyof TerminalEvents>(event: E, listener?: TerminalEvents[E]): this;
-  override off<T extends keyof TerminalEvents>(event: T, fn?: EventEmitter.EventListener<TerminalEvents, T>, context?: unknown, once?: boolean): this;
-  override off(event: keyof TerminalEvents, fn?: (...args: never[]) => void, context?: unknown, once?: boolean): this {
-    return super.off(event, fn as never, context, once);
   }
 
   // ---------------------------------------------------------------- PaymentTerminal

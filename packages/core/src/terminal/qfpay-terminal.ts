@@ -3,7 +3,7 @@
  * the shared {@link TerminalEngine} (all the terminal logic and its money rules) assembled with
  * the local codec (node:crypto, the POS-KEY held here) and the undici HTTPS transport.
  */
-import { EventEmitter } from 'eventemitter3';
+import { TerminalEventEmitter } from './terminal-emitter.js';
 import { encodeRequestBody } from '../protocol/codec.js';
 import { decodeResponseBody } from '../protocol/response.js';
 import { createEcrTransport, type EcrTransport } from '../transport/transport.js';
@@ -34,7 +34,7 @@ export function localEcrCodec(posKey: string): EcrCodec {
  * if (outcome.status === 'approved') saveForRefunds(outcome.syssn);
  * ```
  */
-export class QFPayTerminal extends EventEmitter<TerminalEvents> implements PaymentTerminal {
+export class QFPayTerminal extends TerminalEventEmitter implements PaymentTerminal {
   /** Name of this terminal in logs. */
   readonly id: string;
   readonly #engine: TerminalEngine;
@@ -78,29 +78,6 @@ export class QFPayTerminal extends EventEmitter<TerminalEvents> implements Payme
       }),
     );
     this.id = this.#engine.id;
-  }
-
-  // ---------------------------------------------------------------- events (typed)
-
-  /** Subscribes to `progress`, `outcome` or `cancel`. */
-  override on<E extends keyof TerminalEvents>(event: E, listener: TerminalEvents[E]): this;
-  override on<T extends keyof TerminalEvents>(event: T, fn: EventEmitter.EventListener<TerminalEvents, T>, context?: unknown): this;
-  override on(event: keyof TerminalEvents, fn: (...args: never[]) => void, context?: unknown): this {
-    return super.on(event, fn as never, context);
-  }
-
-  /** Subscribes for one event. */
-  override once<E extends keyof TerminalEvents>(event: E, listener: TerminalEvents[E]): this;
-  override once<T extends keyof TerminalEvents>(event: T, fn: EventEmitter.EventListener<TerminalEvents, T>, context?: unknown): this;
-  override once(event: keyof TerminalEvents, fn: (...args: never[]) => void, context?: unknown): this {
-    return super.once(event, fn as never, context);
-  }
-
-  /** Unsubscribes. */
-  override off<E extends keyof TerminalEvents>(event: E, listener?: TerminalEvents[E]): this;
-  override off<T extends keyof TerminalEvents>(event: T, fn?: EventEmitter.EventListener<TerminalEvents, T>, context?: unknown, once?: boolean): this;
-  override off(event: keyof TerminalEvents, fn?: (...args: never[]) => void, context?: unknown, once?: boolean): this {
-    return super.off(event, fn as never, context, once);
   }
 
   // ---------------------------------------------------------------- PaymentTerminal (see TerminalEngine)

@@ -4,7 +4,7 @@
  * chooses how the terminal is reached: on the shop LAN (default) or through ECR Cloud.
  */
 import { z } from 'zod';
-import { CLOUD_ENVIRONMENT_NAMES, type CloudEnvironment, type CloudSignType } from '@qfpay-ecr/core';
+import { CLOUD_ENVIRONMENT_NAMES, type CloudConnection, type CloudSignType } from '@qfpay-ecr/core';
 import { WooConfigError } from './errors.js';
 
 /** Environment variables read by {@link loadBridgeConfig}. */
@@ -136,20 +136,8 @@ export const CloudEnvSchema = z
     if (!custom && c[ENV.cloudCa]) ctx.addIssue({ code: 'custom', path: [ENV.cloudCa], message: `is only for ${ENV.cloudEnv}=custom: QFPay's hosts use public certificates` });
   });
 
-/** The ECR Cloud terminal of a {@link BridgeConfig} (core's `QFPayCloudTerminal` options). */
-export interface CloudTerminalConfig {
-  environment: CloudEnvironment;
-  /** Only with `environment: 'custom'`. */
-  baseUrl?: string;
-  /** Only with `environment: 'custom'`: CA file (or PEM) of that server. */
-  ca?: string;
-  appCode: string;
-  /** Never printed. */
-  clientKey: string;
-  termid: string;
-  mchid?: string;
-  signType?: CloudSignType;
-}
+/** The ECR Cloud terminal of a {@link BridgeConfig} (core's `QFPayCloudTerminal` connection options). */
+export type CloudTerminalConfig = CloudConnection;
 
 /** Bridge configuration after validation. */
 export interface BridgeConfig {

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseMajorAmount } from '../money/index.js';
 import { CLOUD_ENVIRONMENT_NAMES, type CloudEnvironment } from '../cloud/environments.js';
+import type { CloudConnection } from '../cloud/options.js';
+import type { CloudDoctorOptions } from '../doctor/cloud-checks.js';
 import { CHANNELS } from '../terminal/types.js';
 
 /** Raised for anything wrong on the command line; printed with the usage text. */
@@ -77,28 +79,10 @@ const terminalSchema = z.object({
 export type TerminalArgs = (z.infer<typeof terminalSchema> & { mode: 'lan' }) | ({ mode: 'cloud'; json: boolean } & CloudConnectionArgs);
 
 /** ECR Cloud settings of a pay/refund/query/cancel/print command: all required but mchid/baseUrl/ca/signType. */
-export interface CloudConnectionArgs {
-  environment: CloudEnvironment;
-  baseUrl?: string;
-  ca?: string;
-  appCode: string;
-  clientKey: string;
-  termid: string;
-  mchid?: string;
-  signType?: 'MD5' | 'SHA256';
-}
+export type CloudConnectionArgs = CloudConnection;
 
 /** ECR Cloud settings of `doctor --cloud`: any may be missing (doctor reports it). */
-export interface CloudDoctorArgs {
-  environment?: string;
-  baseUrl?: string;
-  ca?: string;
-  appCode?: string;
-  clientKey?: string;
-  termid?: string;
-  mchid?: string;
-  signType?: 'MD5' | 'SHA256';
-}
+export type CloudDoctorArgs = Omit<CloudDoctorOptions, 'queryPath'>;
 
 export type CliRequest =
   | { command: 'help' }

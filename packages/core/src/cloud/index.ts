@@ -4,7 +4,7 @@
  * node:crypto).
  */
 export { QFPayCloudTerminal } from './qfpay-cloud-terminal.js';
-export { CLOUD_DEFAULTS, QFPayCloudTerminalOptionsSchema, parseCloudOptions, type QFPayCloudTerminalOptions } from './options.js';
+export { CLOUD_DEFAULTS, QFPayCloudTerminalOptionsSchema, parseCloudOptions, type CloudConnection, type QFPayCloudTerminalOptions } from './options.js';
 export { CLOUD_ENVIRONMENTS, CLOUD_ENVIRONMENT_NAMES, resolveCloudEndpoint, type CloudEndpoint, type CloudEnvironment, type CloudEnvironmentName } from './environments.js';
 export { cloudAuthHeaders, parseSignType, signatureBase, signCloudRequest, verifyCloudSignature, type CloudParams, type CloudSignType } from './signing.js';
 export { CloudReplySchema, decodeCloudReply, parseCloudTransaction, type CloudReply } from './schemas.js';

@@ -62,6 +62,9 @@ export interface QFPayCloudTerminalOptions {
   maxAmountMinor?: number;
 }
 
+/** Where and as whom to reach a cloud terminal: the part of the options a configuration file or CLI carries. */
+export type CloudConnection = Pick<QFPayCloudTerminalOptions, 'environment' | 'baseUrl' | 'ca' | 'appCode' | 'clientKey' | 'termid' | 'mchid' | 'signType'>;
+
 /** Defaults of the cloud terminal. */
 export const CLOUD_DEFAULTS = Object.freeze({
   signType: 'MD5' as CloudSignType,

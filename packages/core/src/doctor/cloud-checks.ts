@@ -11,29 +11,17 @@ import { CloudClient, CLOUD_PATHS, type CloudExchange, type CloudQueryPath } fro
 import { CLOUD_CODE_HINTS, cloudFailure, httpFailure } from '../cloud/codes.js';
 import type { CloudEndpoint } from '../cloud/environments.js';
 import { createCloudHttp } from '../cloud/http.js';
-import { isDocumentedHost, resolveEndpointWithCa } from '../cloud/options.js';
-import type { CloudSignType } from '../cloud/signing.js';
+import { isDocumentedHost, resolveEndpointWithCa, type CloudConnection } from '../cloud/options.js';
 import { SILENT_LOGGER } from '../terminal/logger.js';
 import { bareMessage, NOT_FOUND_CODES } from '../terminal/support.js';
 import type { CheckResult } from './types.js';
 
 /** What `doctor --cloud` is given. Everything is optional so that what is missing can be reported. */
-export interface CloudDoctorOptions {
-  /** `production`, `live-test`, `sandbox` or `custom`; never defaulted. */
+export type CloudDoctorOptions = Partial<Omit<CloudConnection, 'environment'>> & {
+  /** `production`, `live-test`, `sandbox` or `custom`; never defaulted (a wrong name is reported). */
   environment?: string;
-  /** Only with `custom`. */
-  baseUrl?: string;
-  /** Only with `custom`: CA (PEM or file) of that server. */
-  ca?: string;
-  appCode?: string;
-  /** Never printed. */
-  clientKey?: string;
-  /** The terminal's Device ID. */
-  termid?: string;
-  mchid?: string;
-  signType?: CloudSignType;
   queryPath?: CloudQueryPath;
-}
+};
 
 const ENV_FIX = 'choose the environment your app code and client key were issued for: --cloud-env production|live-test|sandbox (QFPAY_CLOUD_ENV); ECR Cloud itself runs only in production';
 

@@ -14,7 +14,7 @@ import type { QueryReplyData } from '../protocol/reply-schemas.js';
 import type { NormalizedNotification } from '../notify/types.js';
 import { amountMismatch } from '../terminal/interpret.js';
 import type { ValidPay, ValidRefund } from '../terminal/requests.js';
-import { compact, describeTxn, KeepPolling, paidState, type Probe } from '../terminal/support.js';
+import { approvedFromRecord, compact, describeTxn, KeepPolling, paidState, type Probe } from '../terminal/support.js';
 import type { OutcomeCodes, TransactionOutcome } from '../terminal/types.js';
 
 /** Transaction codes that mean the order ended without payment because it was cancelled, closed or expired. */
@@ -51,21 +51,7 @@ export function judgePaymentProbe(probe: Probe, p: ValidPay, outTradeNo: string,
     return { status: 'unknown', kind: 'payment', outTradeNo, codes, reason: `amount mismatch: ${mismatch}; check syssn ${data.syssn ?? '?'} before doing anything (refund or accept it), never re-send` };
   }
   if (!data.syssn) return new KeepPolling('QFPay reported the payment without a syssn');
-  return compact({
-    status: 'approved' as const,
-    kind: 'payment' as const,
-    codes,
-    resolvedBy: 'query' as const,
-    syssn: data.syssn,
-    outTradeNo,
-    amountMinor: data.amountMinor,
-    currency: p.currency,
-    channelRef: data.chnlsn,
-    payType: data.busicd,
-    cardScheme: data.cardscheme,
-    maskedCard: data.cardno,
-    sysTime: data.sysdtm,
-  });
+  return approvedFromRecord({ kind: 'payment', codes, resolvedBy: 'query', syssn: data.syssn, outTradeNo, amountMinor: data.amountMinor, currency: p.currency, maskedCard: data.cardno }, data);
 }
 
 /** The original payment as read before the refund was pushed. */
@@ -111,21 +97,7 @@ export function judgeRefundProbe(probe: Probe, ask: RefundAsk, by: CancelledBy, 
     return { status: 'unknown', kind: 'refund', outTradeNo: ref, codes, reason: `amount mismatch: ${problem}; check payment ${ask.r.syssn} before doing anything` };
   }
   if (data.currency !== undefined && data.currency !== ask.r.currency) return { status: 'unknown', kind: 'refund', outTradeNo: ref, codes, reason: `currency mismatch: requested ${ask.r.currency}, QFPay reported ${data.currency}; check payment ${ask.r.syssn}` };
-  return compact({
-    status: 'approved' as const,
-    kind: 'refund' as const,
-    codes,
-    resolvedBy: 'query' as const,
-    syssn: data.syssn ?? '',
-    outTradeNo: ref,
-    amountMinor: data.amountMinor,
-    currency: ask.r.currency,
-    channelRef: data.chnlsn,
-    payType: data.busicd,
-    cardScheme: data.cardscheme,
-    sysTime: data.sysdtm,
-    origSyssn: ask.r.syssn,
-  });
+  return approvedFromRecord({ kind: 'refund', codes, resolvedBy: 'query', syssn: data.syssn ?? '', outTradeNo: ref, amountMinor: data.amountMinor, currency: ask.r.currency, origSyssn: ask.r.syssn }, data);
 }
 
 /**

@@ -8,7 +8,7 @@ import { classifyOuterCode, classifyTransactionCode, isPendingTransactionCode } 
 import { parseReplyData, type RefundReplyData, type TradeReplyData } from '../protocol/reply-schemas.js';
 import type { TerminalLogger } from './ports.js';
 import type { ValidPay, ValidRefund } from './requests.js';
-import { bareMessage, cardOf, compact, describeTxn, failureOf, outerFailure, replyCodes, type Exchange, type Kind } from './support.js';
+import { approvedFromRecord, bareMessage, cardOf, describeTxn, failureOf, outerFailure, replyCodes, type Exchange, type Kind } from './support.js';
 import type { OutcomeCodes, TransactionOutcome } from './types.js';
 
 /** A final outcome, or why the transaction must be resolved by querying. */
@@ -99,21 +99,7 @@ function approvedPayment(data: TradeReplyData, codes: OutcomeCodes, p: ValidPay,
     return { done: { status: 'unknown', kind: 'payment', outTradeNo, codes, reason: `amount mismatch: ${mismatch}; check syssn ${data.syssn} before doing anything (refund or accept it), never re-send` } };
   }
   return {
-    done: compact({
-      status: 'approved' as const,
-      kind: 'payment' as const,
-      codes,
-      resolvedBy: 'reply' as const,
-      syssn: data.syssn,
-      outTradeNo,
-      amountMinor: data.amountMinor,
-      currency: p.currency,
-      channelRef: data.chnlsn,
-      payType: data.busicd,
-      cardScheme: data.cardscheme,
-      maskedCard: cardOf(data),
-      sysTime: data.sysdtm,
-    }),
+    done: approvedFromRecord({ kind: 'payment', codes, resolvedBy: 'reply', syssn: data.syssn, outTradeNo, amountMinor: data.amountMinor, currency: p.currency, maskedCard: cardOf(data) }, data),
   };
 }
 
@@ -126,20 +112,9 @@ function approvedRefund(data: RefundReplyData, codes: OutcomeCodes, asked: Extra
   }
   if (!data.syssn) at.log.warn({ terminal: at.id, outTradeNo }, 'refund approved without its own syssn');
   return {
-    done: compact({
-      status: 'approved' as const,
-      kind: 'refund' as const,
-      codes,
-      resolvedBy: 'reply' as const,
-      syssn: data.syssn ?? '',
-      outTradeNo,
-      amountMinor: amountMinor ?? 0,
-      currency: r.currency,
-      channelRef: data.chnlsn,
-      payType: data.busicd,
-      cardScheme: data.cardscheme,
-      sysTime: data.sysdtm,
-      origSyssn: data.orig_syssn ?? r.syssn,
-    }),
+    done: approvedFromRecord(
+      { kind: 'refund', codes, resolvedBy: 'reply', syssn: data.syssn ?? '', outTradeNo, amountMinor: amountMinor ?? 0, currency: r.currency, origSyssn: data.orig_syssn ?? r.syssn },
+      data,
+    ),
   };
 }

@@ -6,7 +6,7 @@ import { classifyTransactionCode, isPendingTransactionCode } from '../protocol/c
 import { pollTimeout, pollUntilDeadline, resolvingAnnouncer, send5001, type EngineContext } from './context.js';
 import { amountMismatch } from './interpret.js';
 import type { ValidPay } from './requests.js';
-import { compact, describeTxn, KeepPolling, paidState, sleep, type InFlight, type Probe } from './support.js';
+import { approvedFromRecord, describeTxn, KeepPolling, paidState, sleep, type InFlight, type Probe } from './support.js';
 import type { TransactionOutcome } from './types.js';
 
 /** Judges a 4001 answer about our payment: an outcome, 'not_found', or a reason to keep polling. */
@@ -28,21 +28,7 @@ function judgePaymentProbe(ctx: EngineContext, probe: Probe, p: ValidPay, outTra
       return { status: 'unknown', kind: 'payment', outTradeNo, codes, reason: `amount mismatch: ${mismatch}; check syssn ${data.syssn ?? '?'} before doing anything, never re-send` };
     }
     if (!data.syssn) ctx.log.warn({ terminal: ctx.id, outTradeNo }, 'query reported a paid transaction without a syssn');
-    return compact({
-      status: 'approved' as const,
-      kind: 'payment' as const,
-      codes,
-      resolvedBy: 'query' as const,
-      syssn: data.syssn ?? '',
-      outTradeNo,
-      amountMinor,
-      currency: p.currency,
-      channelRef: data.chnlsn,
-      payType: data.busicd,
-      cardScheme: data.cardscheme,
-      maskedCard: data.cardno,
-      sysTime: data.sysdtm,
-    });
+    return approvedFromRecord({ kind: 'payment', codes, resolvedBy: 'query', syssn: data.syssn ?? '', outTradeNo, amountMinor, currency: p.currency, maskedCard: data.cardno }, data);
   }
   if (isPendingTransactionCode(txn)) return new KeepPolling(`pending: ${describeTxn(txn)}`);
   if (classifyTransactionCode(txn).kind === 'failed') {

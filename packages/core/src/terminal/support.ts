@@ -68,6 +68,22 @@ export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** The fields of a QFPay transaction record an approved outcome reports; the same names in 1001/1002 replies, 4001 and the OpenAPI query. */
+export interface QfpayTxnFields {
+  chnlsn?: string | undefined;
+  busicd?: string | undefined;
+  cardscheme?: string | undefined;
+  sysdtm?: string | undefined;
+}
+
+/** An approved outcome from a transaction record: QFPay's field names mapped in one place. */
+export function approvedFromRecord(
+  head: Omit<Extract<TransactionOutcome, { status: 'approved' }>, 'status' | 'channelRef' | 'payType' | 'cardScheme' | 'sysTime'>,
+  data: QfpayTxnFields,
+): TransactionOutcome {
+  return compact({ status: 'approved' as const, ...head, channelRef: data.chnlsn, payType: data.busicd, cardScheme: data.cardscheme, sysTime: data.sysdtm });
+}
+
 /** The message part of a typed error, without the " — hint" suffix. */
 export function bareMessage(err: QfpayEcrError): string {
   const suffix = ` — ${err.hint}`;

@@ -1,6 +1,5 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimHttpServer } from './http-server.js';
 import { encodeResponseBody } from '@qfpay-ecr/core';
 import { SIMULATOR_DEFAULTS } from './config.js';
 import { decodeEcrBody } from './decode.js';
@@ -38,70 +37,15 @@ const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' };
  * preflights, applies faults, and hands `/` and `/sim/*` to the web page. Tracks sockets so
  * `close()` ends everything at once.
  */
-export class EcrServer {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  private closing = false;
-
+export class EcrServer extends SimHttpServer {
   constructor(
     private readonly deps: ServerDeps,
     tls: { key: string; cert: string } | undefined,
   ) {
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      res.on('error', () => undefined);
-      this.route(req, res).catch(() => {
-        if (!res.headersSent) send(res, 500, { 'Content-Type': 'text/plain' }, 'internal simulator error');
-        else res.destroy();
-      });
-    };
-    this.server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    this.server.on('secureConnection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    // Clients that fail the TLS handshake (wrong CA) must not crash or leak anything.
-    this.server.on('tlsClientError', () => undefined);
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    super(tls);
   }
 
-  /** Starts listening; resolves with the bound address. */
-  listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
-  }
-
-  /** Stops accepting, cuts every socket (including held requests) and pending delays. */
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const t of this.timers) {
-      clearTimeout(t.timer);
-      t.resolve();
-    }
-    this.timers.clear();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const entry = { timer: setTimeout(() => (this.timers.delete(entry), resolve()), ms), resolve };
-      this.timers.add(entry);
-    });
-  }
-
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://terminal').pathname;
     if (req.method === 'OPTIONS') {
       send(res, 204, preflightHeaders(req), '');

@@ -4,9 +4,8 @@
  * request format (1103), the app code and signature (1108), applies arrival faults, records
  * every request and hands authenticated ones to the {@link CloudService}.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SimHttpServer } from '../http-server.js';
 import { SIMULATOR_DEFAULTS } from '../config.js';
 import type { Device } from '../device.js';
 import type { FaultQueue } from '../faults.js';
@@ -59,67 +58,15 @@ function authenticate(req: IncomingMessage, params: Readonly<Record<string, stri
 }
 
 /** The OpenAPI HTTP(S) listener. */
-export class CloudServer {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  private closing = false;
-
+export class CloudServer extends SimHttpServer {
   constructor(
     private readonly deps: CloudServerDeps,
     tls: { key: string; cert: string } | undefined,
   ) {
-    const handler = (req: IncomingMessage, res: ServerResponse) => {
-      res.on('error', () => undefined);
-      this.route(req, res).catch(() => {
-        if (!res.headersSent) send(res, 500, { 'Content-Type': 'text/plain' }, 'internal simulator error');
-        else res.destroy();
-      });
-    };
-    this.server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
-    const track = (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    };
-    this.server.on('connection', track);
-    this.server.on('secureConnection', track);
-    this.server.on('tlsClientError', () => undefined);
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    super(tls);
   }
 
-  /** Starts listening; resolves with the bound address. */
-  listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
-  }
-
-  /** Stops accepting, cuts every socket and pending delays. */
-  async close(): Promise<void> {
-    this.closing = true;
-    for (const t of this.timers) {
-      clearTimeout(t.timer);
-      t.resolve();
-    }
-    this.timers.clear();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-    await closed;
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const entry = { timer: setTimeout(() => (this.timers.delete(entry), resolve()), ms), resolve };
-      this.timers.add(entry);
-    });
-  }
-
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://openapi').pathname;
     const op = CLOUD_PATHS[path];
     if (op === undefined) {

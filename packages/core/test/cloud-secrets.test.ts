@@ -1,10 +1,10 @@
 /** The client key never appears in logs, outcomes, events, errors or the terminal object itself. */
-import { inspect } from 'node:util';
 import { createTestPki } from '@qfpay-ecr/simulator';
 import { QFPayCloudTerminal } from '../src/cloud/index.js';
 import { QfpayEcrError } from '../src/errors.js';
 import { PATHS } from './support/fake-openapi.js';
 import { APP_CODE, CLIENT_KEY, startCloudHarness, TERMID, type CloudHarness } from './support/cloud-harness.js';
+import { expectNoKey } from './support/secrecy.js';
 
 const WRONG_KEY = 'WrongCloudKey7Zq9Wx4Lm2Np8Rt5Vy1';
 
@@ -13,26 +13,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function everythingAbout(value: unknown): string {
-  const parts: string[] = [inspect(value, { depth: 12, showHidden: true, getters: true })];
-  try {
-    parts.push(JSON.stringify(value));
-  } catch {
-    /* circular: inspect covers it */
-  }
-  if (value instanceof Error) parts.push(value.message, String(value.stack), inspect(value.cause, { depth: 12, showHidden: true }));
-  return parts.join('\n');
-}
-
-function expectNoKey(value: unknown, ...keys: string[]): void {
-  const text = everythingAbout(value);
-  for (const key of keys) {
-    expect(text).not.toContain(key);
-    expect(text).not.toContain(key.slice(0, 16));
-    expect(text).not.toContain(key.slice(16));
-  }
-}
 
 describe('client key secrecy', () => {
   it('across approve, decline, cancel, lost replies, unknown, refund, query, print, refusals and errors', async () => {

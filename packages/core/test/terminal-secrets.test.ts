@@ -1,37 +1,16 @@
 /** The POS-KEY never appears in logs, outcomes, events, errors or the terminal object itself. */
-import { inspect } from 'node:util';
 import { createTestPki } from '@qfpay-ecr/simulator';
 import { QfpayEcrError } from '../src/errors.js';
 import { QFPayTerminal } from '../src/terminal/index.js';
 import { closedPort } from './support/net-fixtures.js';
 import { captureLogger, OTHER_KEY, POS_KEY, startHarness, type Harness, type LogLine } from './support/terminal-harness.js';
+import { expectNoKey } from './support/secrecy.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function everythingAbout(value: unknown): string {
-  const parts: string[] = [inspect(value, { depth: 12, showHidden: true, getters: true })];
-  try {
-    parts.push(JSON.stringify(value));
-  } catch {
-    /* circular: inspect covers it */
-  }
-  if (value instanceof Error) parts.push(value.message, String(value.stack), inspect(value.cause, { depth: 12, showHidden: true }));
-  return parts.join('\n');
-}
-
-function expectNoKey(value: unknown, ...keys: string[]): void {
-  const text = everythingAbout(value);
-  for (const key of keys) {
-    expect(text).not.toContain(key);
-    // Nor a recognisable half of it.
-    expect(text).not.toContain(key.slice(0, 16));
-    expect(text).not.toContain(key.slice(16));
-  }
-}
 
 describe('POS-KEY secrecy', () => {
   it('across approve, decline, cancel, recovery, refund, query, print and errors', async () => {

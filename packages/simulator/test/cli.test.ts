@@ -1,42 +1,17 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeResponseBody, encodeRequestBody } from '@qfpay-ecr/core';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
+import { PKG, runCli, waitFor, type Running } from './cli-process.js';
 
-const PKG = fileURLToPath(new URL('..', import.meta.url));
-const CLI = join(PKG, 'dist', 'cli.js');
 const KEY = 'cli-test-key-0123456789abcdefXYZ'; // 32 bytes
 
-interface Running {
-  child: ChildProcessWithoutNullStreams;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 function run(args: string[], env: Record<string, string | undefined> = {}): Running {
-  const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, QFPAY_POS_KEY: undefined, QFPAY_NOTIFY_KEY: undefined, ...env })) if (v !== undefined) childEnv[k] = v;
-  const child = spawn(process.execPath, [CLI, ...args], { env: childEnv });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, output: () => out, exited };
-}
-
-async function waitFor(r: Running, pattern: RegExp, timeoutMs = 15000): Promise<RegExpMatchArray> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const m = pattern.exec(r.output());
-    if (m) return m;
-    if (Date.now() > end || r.child.exitCode !== null) throw new Error(`CLI did not print ${pattern}; output so far:\n${r.output()}`);
-    await new Promise((res) => setTimeout(res, 20));
-  }
+  // The parent's keys never leak into a child that should run without them.
+  return runCli(args, { QFPAY_POS_KEY: undefined, QFPAY_NOTIFY_KEY: undefined, ...env });
 }
 
 function post(url: string, body: string, ca?: string): Promise<string> {

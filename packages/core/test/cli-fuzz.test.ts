@@ -6,14 +6,12 @@
  * quotes a secret; the process exits 2 with a one-line error and no stack trace.
  * Seeds are fixed, so a failure prints a seed that reproduces it.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { COMMANDS, parseCli, UsageError } from '../src/cli/args.js';
 import { QfpayEcrError } from '../src/errors.js';
+import { BIN, runCli, type CliRun } from './support/run-cli.js';
 
-const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const POS_KEY = 'CliFuzzPosKeyS3cret7Zq9Wx4Lm2Np8';
 const NOTIFY_KEY = 'CliFuzzNotifyKeyS3cret00000000';
 const CLIENT_KEY = 'CliFuzzClientKeyS3cret000000000';
@@ -232,26 +230,10 @@ describe('fuzz: qfpay-ecr command line (in-process)', () => {
 
 // ------------------------------------------------------------------------------------------ real processes
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 function run(argv: string[], env: Env): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(argv, env, { killAfterMs: 20_000 });
 }
 
 /** The built CLI's answer to a bad command line: exit 2, one error line naming the problem, no stack trace. */

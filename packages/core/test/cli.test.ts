@@ -2,21 +2,15 @@
  * The `qfpay-ecr` CLI as a real child process (built dist) against the simulator over HTTPS.
  * `npm test` builds before running Jest, so dist/ is current.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startSimulator, type Simulator } from '@qfpay-ecr/simulator';
+import { runCli, type CliRun } from './support/run-cli.js';
 
-const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const POS_KEY = 'CliKeyS3cret7Zq9Wx4Lm2Np8Rt5Vy1B';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 let sim: Simulator;
 let caPath: string;
@@ -42,18 +36,7 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function cli(args: string[], extraEnv: Record<string, string> = {}, onStderr?: (chunk: string) => void): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: env(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      onStderr?.(d.toString());
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, env(extraEnv), onStderr ? { onStderr } : {});
 }
 
 function expectNoKey(run: Run): void {

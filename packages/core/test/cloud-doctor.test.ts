@@ -2,19 +2,17 @@
  * `doctor --cloud`: `runDoctor({ cloud })` against the fake OpenAPI over real TLS (✓ and each ✗),
  * then the `qfpay-ecr` CLI as a real child process (built dist): doctor --cloud and pay --cloud.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTestPki, type TestPki } from '@qfpay-ecr/simulator';
 import { renderDoctorReport, runDoctor, type CheckId, type CheckResult, type DoctorReport } from '../src/doctor/index.js';
 import type { CloudDoctorOptions } from '../src/doctor/index.js';
 import { PATHS, startFakeOpenApi, type FakeOpenApi } from './support/fake-openapi.js';
 import { APP_CODE, CLIENT_KEY, TERMID } from './support/cloud-harness.js';
 import { closedPort } from './support/net-fixtures.js';
+import { runCli, type CliRun } from './support/run-cli.js';
 
-const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const FAST = 2_000;
 const CLOUD_IDS = ['cloud.environment', 'cloud.credentials', 'cloud.https', 'cloud.signature', 'cloud.device'] as const;
 
@@ -144,33 +142,17 @@ describe('doctor --cloud (runDoctor)', () => {
   });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        QFPAY_CLOUD_ENV: 'custom',
-        QFPAY_CLOUD_URL: api.baseUrl,
-        QFPAY_CLOUD_CA: caPath,
-        QFPAY_APP_CODE: APP_CODE,
-        QFPAY_CLIENT_KEY: CLIENT_KEY,
-        QFPAY_TERMID: TERMID,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runCli(args, {
+    QFPAY_CLOUD_ENV: 'custom',
+    QFPAY_CLOUD_URL: api.baseUrl,
+    QFPAY_CLOUD_CA: caPath,
+    QFPAY_APP_CODE: APP_CODE,
+    QFPAY_CLIENT_KEY: CLIENT_KEY,
+    QFPAY_TERMID: TERMID,
+    ...env,
   });
 }
 

@@ -2,18 +2,16 @@
  * `qfpay-ecr doctor` as a real child process (built dist) against the simulator and the notify
  * server over HTTPS: the ✓/✗ checklist, --json, exit codes, and no secret in the output.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createLogger, createNotifyApp, createSqliteStore, type NotifyApp } from '@qfpay-ecr/notify-server';
 import { createTestPki, startSimulator, type Simulator } from '@qfpay-ecr/simulator';
 import type { DoctorReport } from '../src/doctor/index.js';
+import { runCli, type CliRun } from './support/run-cli.js';
 
-const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const POS_KEY = 'CliDoctorKey7Zq9Wx4Lm2Np8Rt5Vy1B';
 const NOTIFY_KEY = 'cli-doctor-notify-key-0123456789';
 
@@ -46,26 +44,14 @@ afterAll(async () => {
   await notify.close();
 });
 
-function doctor(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'doctor', ...args], {
-      env: {
-        PATH: process.env.PATH,
-        QFPAY_TERMINAL: `127.0.0.1:${sim.port}`,
-        QFPAY_POS_KEY: POS_KEY,
-        QFPAY_CA: simCaPath,
-        QFPAY_CA_PIN: sim.caFingerprint256 as string,
-        QFPAY_NOTIFY_KEY: NOTIFY_KEY,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function doctor(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(['doctor', ...args], {
+    QFPAY_TERMINAL: `127.0.0.1:${sim.port}`,
+    QFPAY_POS_KEY: POS_KEY,
+    QFPAY_CA: simCaPath,
+    QFPAY_CA_PIN: sim.caFingerprint256 as string,
+    QFPAY_NOTIFY_KEY: NOTIFY_KEY,
+    ...env,
   });
 }
 

@@ -12,7 +12,7 @@ import { parseNotification } from '@qfpay-ecr/core';
 import { startDemo, type RunningDemo } from '../src/demo.js';
 import { OrderStore } from '../src/db.js';
 import type { OrderView } from '../src/cashier.js';
-import { call, raw, waitForOrder, waitForScreen } from './support/http.js';
+import { call, customerActs, placeOrder, raw, waitForOrder, waitForScreen } from './support/http.js';
 
 let demo: RunningDemo;
 let base: string;
@@ -26,17 +26,9 @@ afterAll(async () => {
   await demo.close();
 });
 
-async function order(items: Array<{ productId: string; qty: number }>, channel: string): Promise<OrderView> {
-  const res = await call<OrderView>(base, 'POST', '/api/orders', { items, channel });
-  expect(res.status).toBe(201);
-  return res.body;
-}
+const order = (items: Array<{ productId: string; qty: number }>, channel: string) => placeOrder(base, items, channel);
 
-async function customer(action: 'approve' | 'decline' | 'cancel'): Promise<void> {
-  await waitForScreen(base);
-  const res = await call<{ ok: boolean }>(base, 'POST', `/api/terminal/${action}`, {});
-  expect(res.body).toEqual({ ok: true });
-}
+const customer = (action: 'approve' | 'decline' | 'cancel') => customerActs(base, action);
 
 async function paid(items: Array<{ productId: string; qty: number }>, channel: string): Promise<OrderView> {
   const created = await order(items, channel);

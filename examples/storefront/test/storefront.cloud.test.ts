@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemo, type RunningDemo } from '../src/demo.js';
 import type { OrderView } from '../src/cashier.js';
-import { call, waitForOrder, waitForScreen } from './support/http.js';
+import { call, customerActs, placeOrder, waitForOrder, waitForScreen } from './support/http.js';
 
 let demo: RunningDemo;
 let base: string;
@@ -24,17 +24,9 @@ afterAll(async () => {
   await demo.close();
 });
 
-async function order(items: Array<{ productId: string; qty: number }>, channel: string): Promise<OrderView> {
-  const res = await call<OrderView>(base, 'POST', '/api/orders', { items, channel });
-  expect(res.status).toBe(201);
-  return res.body;
-}
+const order = (items: Array<{ productId: string; qty: number }>, channel: string) => placeOrder(base, items, channel);
 
-async function customer(action: 'approve' | 'decline' | 'cancel'): Promise<void> {
-  await waitForScreen(base);
-  const res = await call<{ ok: boolean }>(base, 'POST', `/api/terminal/${action}`, {});
-  expect(res.body).toEqual({ ok: true });
-}
+const customer = (action: 'approve' | 'decline' | 'cancel') => customerActs(base, action);
 
 /** Requests the simulator received, by path (cloud pushes are `/ecr/v1/...`, LAN ones `/api/pos/...`). */
 function paths(): string[] {

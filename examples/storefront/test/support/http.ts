@@ -55,3 +55,17 @@ export async function waitForScreen(base: string): Promise<{ kind: string; amoun
     await pause(40);
   }
 }
+
+/** Creates an order and starts its payment, as the page's Pay button does (201 expected). */
+export async function placeOrder(base: string, items: Array<{ productId: string; qty: number }>, channel: string): Promise<OrderView> {
+  const res = await call<OrderView>(base, 'POST', '/api/orders', { items, channel });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+/** The customer acts on the simulated terminal once its screen is open. */
+export async function customerActs(base: string, action: 'approve' | 'decline' | 'cancel'): Promise<void> {
+  await waitForScreen(base);
+  const res = await call<{ ok: boolean }>(base, 'POST', `/api/terminal/${action}`, {});
+  expect(res.body).toEqual({ ok: true });
+}

@@ -5,7 +5,7 @@
 import type { TestPki } from '@qfpay-ecr/simulator';
 import { QFPayCloudTerminal, type QFPayCloudTerminalOptions } from '../../src/cloud/index.js';
 import { startFakeOpenApi, type FakeOpenApi, type FakeOpenApiOptions } from './fake-openapi.js';
-import { captureLogger, type LogLine, type Recorded } from './terminal-harness.js';
+import { captureLogger, recordEvents, type LogLine, type Recorded } from './terminal-harness.js';
 
 /** Distinctive credentials, easy to search for in captured output. */
 export const APP_CODE = 'APPC0DE7Zq9Wx4Lm2Np8Rt5Vy1BcD3fG';
@@ -48,9 +48,7 @@ export async function startCloudHarness(options: { api?: Partial<FakeOpenApiOpti
       ...FAST_CLOUD,
       ...extra,
     });
-    t.on('progress', (payload) => events.push({ event: 'progress', payload }));
-    t.on('outcome', (payload) => events.push({ event: 'outcome', payload }));
-    t.on('cancel', (payload) => events.push({ event: 'cancel', payload }));
+    recordEvents(t, events);
     terminals.push(t);
     return t;
   };

@@ -3,7 +3,7 @@
  * a capturing logger and a record of every event, so tests can check order and secrecy.
  */
 import { startSimulator, type CustomerScript, type Simulator, type SimulatorOptions } from '@qfpay-ecr/simulator';
-import { QFPayTerminal, type QFPayTerminalOptions, type TerminalLogger } from '../../src/terminal/index.js';
+import { QFPayTerminal, type QFPayTerminalOptions, type TerminalEventEmitter, type TerminalLogger } from '../../src/terminal/index.js';
 
 /** A distinctive 32-byte POS-KEY, easy to search for in captured output. */
 export const POS_KEY = 'PosKeyS3cret7Zq9Wx4Lm2Np8Rt5Vy1B';
@@ -16,6 +16,13 @@ export interface LogLine {
 }
 
 export type Recorded = { event: 'progress' | 'outcome' | 'cancel'; payload: unknown };
+
+/** Records every progress, outcome and cancel event of a terminal, in order. */
+export function recordEvents(t: TerminalEventEmitter, events: Recorded[]): void {
+  t.on('progress', (payload) => events.push({ event: 'progress', payload }));
+  t.on('outcome', (payload) => events.push({ event: 'outcome', payload }));
+  t.on('cancel', (payload) => events.push({ event: 'cancel', payload }));
+}
 
 export function captureLogger(lines: LogLine[]): TerminalLogger {
   const at = (level: LogLine['level']) => (obj: Record<string, unknown>, msg?: string) => lines.push({ level, obj, msg });
@@ -56,9 +63,7 @@ export async function startHarness(
       logger: captureLogger(logs),
       ...extra,
     });
-    t.on('progress', (payload) => events.push({ event: 'progress', payload }));
-    t.on('outcome', (payload) => events.push({ event: 'outcome', payload }));
-    t.on('cancel', (payload) => events.push({ event: 'cancel', payload }));
+    recordEvents(t, events);
     terminals.push(t);
     return t;
   };

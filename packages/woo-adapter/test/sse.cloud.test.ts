@@ -5,12 +5,10 @@
  * the same SSE feed is the cloud terminal's notification source in the bridge (createBridge); a
  * replay is a duplicate. LAN: sse.lan.test.ts.
  */
-import { signNotification } from '@qfpay-ecr/core';
-import { buildNotification } from '@qfpay-ecr/simulator';
-import { request } from 'undici';
 import { SseNotificationFeed } from '../src/index.js';
 import { payWhileQfpayUnreachable, restoreOpenApi, SHORT_CLOUD } from './support/cloud.js';
-import { EVENTS_TOKEN, NOTIFY_KEY, ResultLog, startNotify, type NotifyHarness } from './support/notify.js';
+import { EVENTS_TOKEN, NOTIFY_KEY, startNotify, type NotifyHarness } from './support/notify.js';
+import { expectNotificationAppliedOverSse } from './support/sse-delivery.js';
 import { startWorld, type World } from './support/world.js';
 
 describe('end to end through the real notify-server over SSE (ECR Cloud)', () => {
@@ -35,29 +33,7 @@ describe('end to end through the real notify-server over SSE (ECR Cloud)', () =>
     const entry = w.sim.transactions().find((t) => t.outTradeNo === result.outTradeNo);
     expect(entry?.respcd).toBe('0000');
 
-    const log = new ResultLog();
-    const connected = new Promise<void>((resolve) => {
-      const feed = new SseNotificationFeed({ url: `${n!.url}/qfpay/events`, token: EVENTS_TOKEN, minDelayMs: 10, maxDelayMs: 50, onConnect: resolve });
-      feeds.push(feed);
-      w!.adapter.listen(feed, { onResult: log.onResult });
-    });
-    await connected;
-
-    const body = JSON.stringify(buildNotification(entry!, { merchantId: 'M1', now: new Date() }));
-    const res = await request(`${n.url}/qfpay/notify`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-qf-sign': signNotification(body, NOTIFY_KEY) }, body });
-    expect(res.statusCode).toBe(200);
-    expect(await res.body.text()).toBe('SUCCESS');
-
-    const applied = await log.waitFor((r) => r.orderId === id && r.action === 'paid');
-    expect(applied).toMatchObject({ action: 'paid', syssn: entry!.syssn });
-    expect(w.fake.order(id)).toMatchObject({ status: 'processing', transaction_id: entry!.syssn });
-
-    // A second subscriber replaying everything from the start sees it as a duplicate.
-    const replayLog = new ResultLog();
-    const replay = new SseNotificationFeed({ url: `${n.url}/qfpay/events`, token: EVENTS_TOKEN, lastEventId: '0', minDelayMs: 10, maxDelayMs: 50 });
-    feeds.push(replay);
-    w.adapter.listen(replay, { onResult: replayLog.onResult });
-    expect(await replayLog.waitFor((r) => r.orderId === id)).toMatchObject({ action: 'duplicate' });
+    await expectNotificationAppliedOverSse(n, w, id, entry!, feeds);
   });
 
   it('the SSE feed settles a cloud payment in the terminal itself while QFPay\'s book cannot be read', async () => {

@@ -4,11 +4,9 @@
  * signNotification, is POSTed to the notify-server, streamed over SSE and applied to
  * WooCommerce; a replay is a duplicate. ECR Cloud: sse.cloud.test.ts.
  */
-import { signNotification } from '@qfpay-ecr/core';
-import { buildNotification } from '@qfpay-ecr/simulator';
-import { request } from 'undici';
 import { SseNotificationFeed } from '../src/index.js';
-import { EVENTS_TOKEN, NOTIFY_KEY, ResultLog, startNotify, type NotifyHarness } from './support/notify.js';
+import { startNotify, type NotifyHarness } from './support/notify.js';
+import { expectNotificationAppliedOverSse } from './support/sse-delivery.js';
 import { startWorld, type World } from './support/world.js';
 
 describe('end to end through the real notify-server over SSE (LAN)', () => {
@@ -33,28 +31,6 @@ describe('end to end through the real notify-server over SSE (LAN)', () => {
     const entry = w.sim.transactions().find((t) => t.outTradeNo === result.outTradeNo);
     expect(entry?.respcd).toBe('0000');
 
-    const log = new ResultLog();
-    const connected = new Promise<void>((resolve) => {
-      const feed = new SseNotificationFeed({ url: `${n!.url}/qfpay/events`, token: EVENTS_TOKEN, minDelayMs: 10, maxDelayMs: 50, onConnect: resolve });
-      feeds.push(feed);
-      w!.adapter.listen(feed, { onResult: log.onResult });
-    });
-    await connected;
-
-    const body = JSON.stringify(buildNotification(entry!, { merchantId: 'M1', now: new Date() }));
-    const res = await request(`${n.url}/qfpay/notify`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-qf-sign': signNotification(body, NOTIFY_KEY) }, body });
-    expect(res.statusCode).toBe(200);
-    expect(await res.body.text()).toBe('SUCCESS');
-
-    const applied = await log.waitFor((r) => r.orderId === id && r.action === 'paid');
-    expect(applied).toMatchObject({ action: 'paid', syssn: entry!.syssn });
-    expect(w.fake.order(id)).toMatchObject({ status: 'processing', transaction_id: entry!.syssn });
-
-    // A second subscriber replaying everything from the start sees it as a duplicate.
-    const replayLog = new ResultLog();
-    const replay = new SseNotificationFeed({ url: `${n.url}/qfpay/events`, token: EVENTS_TOKEN, lastEventId: '0', minDelayMs: 10, maxDelayMs: 50 });
-    feeds.push(replay);
-    w.adapter.listen(replay, { onResult: replayLog.onResult });
-    expect(await replayLog.waitFor((r) => r.orderId === id)).toMatchObject({ action: 'duplicate' });
+    await expectNotificationAppliedOverSse(n, w, id, entry!, feeds);
   });
 });

@@ -4,12 +4,10 @@
  * server's transaction endpoint when the terminal cannot answer queries. ECR Cloud holds no reply
  * open; its counterparts (QFPay unreadable for a while) are in lifecycle-recovery.cloud.test.ts.
  */
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { httpTransactionLookup } from '../src/index.js';
 import { METHOD_ID, startRig, closeRigCheckingSecrets, type Rig } from './support/rig.js';
 import type { HarnessLine } from '../src/testing/index.js';
+import { startTransactionsStandIn } from './support/transactions-stand-in.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -62,25 +60,13 @@ describe('reply lost, then resolved', () => {
 
   it("by the notify server's transaction endpoint when the terminal cannot answer queries", async () => {
     // A stand-in for notify-server's GET /qfpay/transactions/:out_trade_no, fed by the receiver.
-    const token = 'lookup-token-0123456789';
-    let hits = 0;
-    const server: Server = createServer((req, res) => {
-      hits += 1;
-      if (req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401).end();
-      const ref = decodeURIComponent((req.url ?? '').replace('/qfpay/transactions/', ''));
-      const found = rig!.notifications.map((n) => JSON.parse(n) as Record<string, unknown>).filter((n) => n.out_trade_no === ref);
-      if (found.length === 0) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"none"}}');
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ notifications: found }));
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const standIn = await startTransactionsStandIn(() => rig?.notifications ?? []);
     try {
       rig = await startRig({
         gen: 18,
         customer: { action: 'manual' },
         terminal: { resolve: { deadlineMs: 1, minIntervalMs: 20, maxIntervalMs: 20 } },
-        adapter: { lookup: () => httpTransactionLookup({ baseUrl, token }) },
+        adapter: { lookup: () => httpTransactionLookup({ baseUrl: standIn.baseUrl, token: standIn.token }) },
       });
       rig.forward = false;
       rig.sim.injectFault({ kind: 'drop-after-payment' });
@@ -92,10 +78,10 @@ describe('reply lost, then resolved', () => {
       expect(await rig.settled(line)).toBe(true);
       expect(line.payment_status).toBe('done');
       expect(settledBy(rig)).toEqual(['lookup']);
-      expect(hits).toBeGreaterThan(0);
+      expect(standIn.hits()).toBeGreaterThan(0);
       expect(line.transaction_id).toBe(rig.sim.transactions()[0]?.syssn);
     } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+      await standIn.close();
     }
   });
 });

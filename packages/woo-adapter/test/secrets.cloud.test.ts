@@ -4,9 +4,9 @@
  * request log, across payment, unknown, refund and failure paths. LAN: secrets.lan.test.ts.
  */
 import type { TerminalLogger } from '@qfpay-ecr/core';
-import { SseNotificationFeed, WooClient, WooQfpayAdapter } from '../src/index.js';
 import { payWhileQfpayUnreachable, restoreOpenApi, SHORT_CLOUD } from './support/cloud.js';
-import { CLOUD, CONSUMER_KEY, CONSUMER_SECRET, FAST_RETRY, startWorld, type World } from './support/world.js';
+import { CLOUD, CONSUMER_KEY, CONSUMER_SECRET, startWorld, type World } from './support/world.js';
+import { dump, FAILURE_PATH_SECRETS, walkFailurePaths } from './support/secrets-flow.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -15,11 +15,6 @@ afterEach(async () => {
 });
 
 const SECRETS = [CONSUMER_SECRET, CONSUMER_KEY, CLOUD.clientKey];
-
-function dump(value: unknown): string {
-  if (value instanceof Error) return `${value.message}\n${value.stack ?? ''}\n${JSON.stringify(value)}`;
-  return JSON.stringify(value);
-}
 
 it('no secret in notes, meta, alerts, errors, results, terminal logs or request logs', async () => {
   const logs: unknown[] = [];
@@ -41,17 +36,7 @@ it('no secret in notes, meta, alerts, errors, results, terminal logs or request 
   seen.push(await w.adapter.refundOrder(id, 1000, 'full').catch((e: unknown) => e));
   seen.push(await w.adapter.refundOrder(id, 1, 'too much').catch((e: unknown) => e));
 
-  const bad = new WooQfpayAdapter({ woo: new WooClient({ url: w.fake.url, consumerKey: CONSUMER_KEY, consumerSecret: 'cs_AnotherSecretThatMustNotLeak0000000000', authMode: 'query', allowInsecureHttp: true, retry: FAST_RETRY }), terminal: w.terminal });
-  seen.push(await bad.payOrder(w.order('1.00'), { channel: 'card_payment' }).catch((e: unknown) => e));
-  seen.push(await bad.reconcile());
-  await bad.close();
-  seen.push((() => {
-    try {
-      return new SseNotificationFeed({ url: 'http://192.0.2.1/qfpay/events', token: 'TokenThatMustNotLeak0000000001' });
-    } catch (e) {
-      return e;
-    }
-  })());
+  await walkFailurePaths(w, seen);
 
   const everything = [
     ...seen.map(dump),
@@ -64,7 +49,7 @@ it('no secret in notes, meta, alerts, errors, results, terminal logs or request 
     dump(w.fake.refunds(id)),
     dump(w.sim.requests()),
   ].join('\n');
-  for (const s of [...SECRETS, 'cs_AnotherSecretThatMustNotLeak0000000000', 'TokenThatMustNotLeak0000000001']) expect(everything).not.toContain(s);
+  for (const s of [...SECRETS, ...FAILURE_PATH_SECRETS]) expect(everything).not.toContain(s);
   // Sanity: the flow really ran, and the terminal did log.
   expect(first.outcome.status).toBe('unknown');
   expect(w.fake.order(id)?.status).toBe('refunded');
